@@ -1,0 +1,636 @@
+"""The scenario file format: pydantic models that check a scenario strictly.
+
+A scenario file describes one situation completely (actors, factors, relations,
+payoffs, moves, events). Nothing in it is ever evaluated as code: conditions,
+chances and effects are plain structured data. See docs/scenario-format.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+SCHEMA_VERSION = 1
+
+MAX_ACTORS = 24
+MAX_FACTORS = 40
+MAX_MOVES_PER_ACTOR = 16
+MAX_EVENTS = 60
+MAX_TURNS = 240
+MAX_LIST = 60
+
+# --- small reusable field types -------------------------------------------------
+
+Id = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z][a-z0-9_\-]*$",
+        description="Identifier: lower-case letters, digits, '_' or '-', starting with a letter.",
+    ),
+]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+Line = Annotated[str, Field(min_length=1, max_length=300, description="One line of text.")]
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
+Weight = Annotated[float, Field(allow_inf_nan=False, ge=-100.0, le=100.0)]
+RelationValue = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
+RelationDelta = Annotated[float, Field(ge=-2.0, le=2.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+Colour = Annotated[
+    str,
+    Field(pattern=r"^#[0-9a-fA-F]{6}$", description="A colour as #RRGGBB."),
+]
+
+
+def _unique(items: list, what: str, key=lambda x: x.id) -> list:
+    seen: set = set()
+    for item in items:
+        k = key(item)
+        if k in seen:
+            raise PydanticCustomError("duplicate_id", "duplicate {what} '{id}'; each {what} must be unique", {"what": what, "id": str(k)})
+        seen.add(k)
+    return items
+
+
+class Strict(BaseModel):
+    """Base: unknown keys are errors, values are checked, models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- metadata --------------------------------------------------------------------
+
+
+class Source(Strict):
+    """A publication a number or rule comes from."""
+
+    id: Id
+    citation: Line = Field(description="Author, title, outlet, date.")
+    url: str | None = Field(default=None, max_length=500)
+
+
+class Rationale(Strict):
+    """Why a number has the value it has, and where that comes from."""
+
+    rationale: Line = Field(description="One line: why this value (paraphrase, never quote).")
+    source: Id | None = Field(default=None, description="Id of an entry in `sources`.")
+
+
+# --- actors ----------------------------------------------------------------------
+
+
+class TermSecurity(Strict):
+    """How secure an actor's hold on office is, which sets how far ahead it looks."""
+
+    kind: Literal["none", "election", "term_limit"] = Field(
+        description="'none': no election or term limit; 'election': faces a vote on `date`; 'term_limit': must leave on `date`."
+    )
+    date: dt.date | None = Field(default=None, description="Date of the election or end of term.")
+    patience: Probability = Field(
+        default=0.95, description="Per-turn discount factor (0 = only now matters, 1 = future counts fully)."
+    )
+    beyond_term_weight: Probability = Field(
+        default=1.0,
+        description="How much turns after `date` count (0 = not at all, 1 = fully). Ignored for kind 'none'.",
+    )
+    note: Line | None = None
+
+    @model_validator(mode="after")
+    def _date_matches_kind(self) -> TermSecurity:
+        if self.kind == "none" and self.date is not None:
+            raise PydanticCustomError("term_date", "a term of kind 'none' takes no date; remove `date` or set kind to 'election' or 'term_limit'")
+        if self.kind != "none" and self.date is None:
+            raise PydanticCustomError("term_date", "a term of kind '{kind}' needs a `date` (YYYY-MM-DD)", {"kind": self.kind})
+        return self
+
+
+class Actor(Strict):
+    """A leader at the table."""
+
+    id: Id
+    name: Name
+    title: Name
+    country: Name
+    regime: Literal["autocracy", "democracy", "one_party", "hybrid", "monarchy", "other"]
+    power: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = Field(
+        description="Relative size (economic and military weight); used for blocs."
+    )
+    term: TermSecurity
+    veto: bool = Field(default=False, description="Holds a UN Security Council veto.")
+    colour: Colour
+    portrait: Id = Field(description="Portrait badge id in assets/portraits.yaml.")
+    rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] = Field(
+        default=5.0, description="How strictly the AI picks its best move: 0 = uniformly at random, large = always the best."
+    )
+    rationale: Line | None = None
+    source: Id | None = None
+
+
+# --- factors ---------------------------------------------------------------------
+
+
+class Dynamics(Strict):
+    """Per-turn change of a factor: x += drift + reversion*(level - x) + volatility*N(0,1)."""
+
+    drift: Finite = 0.0
+    reversion: Probability = Field(default=0.0, description="Share of the gap to `level` closed each turn.")
+    level: Finite | None = Field(default=None, description="Long-run level for mean reversion (default: initial).")
+    volatility: NonNegative = Field(default=0.0, description="Standard deviation of the random shock per turn.")
+
+
+class Factor(Strict):
+    """A quantity of the world (sanctions pressure, oil price, ...)."""
+
+    id: Id
+    label: Name
+    unit: Annotated[str, Field(max_length=40)] = ""
+    initial: Finite
+    min: Finite
+    max: Finite
+    dynamics: Dynamics = Dynamics()
+    description: Text | None = None
+    rationale: Line
+    source: Id | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Factor:
+        if not self.min < self.max:
+            raise PydanticCustomError("bounds", "min ({min}) must be below max ({max})", {"min": self.min, "max": self.max})
+        if not self.min <= self.initial <= self.max:
+            raise PydanticCustomError(
+                "bounds", "initial value {v} is outside [{min}, {max}]", {"v": self.initial, "min": self.min, "max": self.max}
+            )
+        lvl = self.dynamics.level
+        if lvl is not None and not self.min <= lvl <= self.max:
+            raise PydanticCustomError(
+                "bounds", "dynamics.level {v} is outside [{min}, {max}]", {"v": lvl, "min": self.min, "max": self.max}
+            )
+        return self
+
+
+# --- relations -------------------------------------------------------------------
+
+
+Pair = Annotated[list[Id], Field(min_length=2, max_length=2, description="Two different actor ids.")]
+
+
+class Relation(Strict):
+    """The starting relation of two actors and where it tends in the long run."""
+
+    between: Pair
+    initial: RelationValue = Field(description="-1 hostile ... 0 neutral ... +1 allied.")
+    propensity: RelationValue = Field(description="Long-run pull: how much the two share values and interests.")
+    rationale: Line
+    source: Id | None = None
+
+
+class RelationSettings(Strict):
+    """How relations move on their own each turn."""
+
+    pull: Probability = Field(default=0.05, description="Share of the gap to the propensity closed each turn.")
+    volatility: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.01
+    pairs: Annotated[list[Relation], Field(max_length=300)]
+
+
+# --- payoffs ---------------------------------------------------------------------
+
+
+class FactorWeight(Rationale):
+    factor: Id
+    weight: Weight = Field(description="Payoff per turn for the factor going from its min to its max.")
+
+
+class RelationWeight(Rationale):
+    actor: Id = Field(description="The other actor.")
+    weight: Weight = Field(description="Payoff per turn for a relation of +1 (vs 0).")
+
+
+class Payoff(Strict):
+    """What an actor wants: weights over factors and relations."""
+
+    factors: Annotated[list[FactorWeight], Field(max_length=MAX_FACTORS)] = []
+    relations: Annotated[list[RelationWeight], Field(max_length=MAX_ACTORS)] = []
+
+
+# --- conditions, chances, effects --------------------------------------------------
+
+Op = Literal["<", "<=", ">", ">=", "==", "!="]
+
+
+class FactorCondition(Strict):
+    factor: Id
+    op: Op
+    value: Finite
+
+
+class RelationCondition(Strict):
+    relation: Pair
+    op: Op
+    value: RelationValue
+
+
+class TurnCondition(Strict):
+    turn: Annotated[
+        dict[Literal["min", "max"], Annotated[int, Field(ge=0, le=MAX_TURNS)]],
+        Field(min_length=1, description="Turn window, counted from 0: {min: N} and/or {max: N}."),
+    ]
+
+
+class MoveCondition(Strict):
+    move: Id
+    taken: bool = Field(default=True, description="true: the move was taken (and succeeded) before; false: never.")
+
+
+class EventCondition(Strict):
+    outcome: Id = Field(description="An event outcome id; true once that outcome happened.")
+    happened: bool = True
+
+
+Condition = FactorCondition | RelationCondition | TurnCondition | MoveCondition | EventCondition
+
+
+class Term(Strict):
+    """One term of a logistic chance: coef * (normalised factor or relation value)."""
+
+    factor: Id | None = None
+    relation: Pair | None = None
+    coef: Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Term:
+        if (self.factor is None) == (self.relation is None):
+            raise PydanticCustomError("term", "give exactly one of `factor` or `relation`")
+        return self
+
+
+class Logistic(Strict):
+    """A state-dependent probability: 1 / (1 + exp(-(intercept + sum of coef * value))).
+
+    Factors enter normalised to [0, 1] over their bounds; relations as they are (-1..1).
+    """
+
+    intercept: Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False)]
+    terms: Annotated[list[Term], Field(max_length=MAX_FACTORS)] = []
+
+
+Chance = Probability | Logistic
+
+
+class FactorEffect(Strict):
+    factor: Id
+    delta: Finite = Field(description="Change in the factor's own unit.")
+    noise: NonNegative = Field(default=0.0, description="Standard deviation of random noise added to delta.")
+
+
+class RelationEffect(Strict):
+    between: Pair
+    delta: RelationDelta
+    noise: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+
+
+class Effects(Strict):
+    factors: Annotated[list[FactorEffect], Field(max_length=MAX_FACTORS)] = []
+    relations: Annotated[list[RelationEffect], Field(max_length=300)] = []
+    news: Line | None = Field(default=None, description="What the news log says when these effects happen.")
+
+
+# --- moves -----------------------------------------------------------------------
+
+
+class Move(Strict):
+    """One thing an actor can do in a turn."""
+
+    id: Id
+    label: Annotated[str, Field(min_length=1, max_length=40)]
+    description: Text
+    rationale: Line
+    source: Id | None = None
+    preconditions: Annotated[list[Condition], Field(max_length=20)] = []
+    probability: Probability = Field(default=1.0, description="Chance that the move succeeds.")
+    effects: Effects = Field(default=Effects(), description="Effects when the move succeeds.")
+    on_failure: Effects = Effects()
+    blockable_by: Annotated[list[Id], Field(max_length=MAX_ACTORS)] = Field(
+        default=[], description="Actors who may block the move (e.g. a UN veto holder)."
+    )
+    on_blocked: Effects = Effects()
+
+
+class ActorMoves(Strict):
+    actor: Id
+    moves: Annotated[list[Move], Field(min_length=1, max_length=MAX_MOVES_PER_ACTOR)]
+
+
+# --- events ----------------------------------------------------------------------
+
+
+class Successor(Strict):
+    """Who replaces an actor when an event outcome removes it, and what it wants."""
+
+    name: Name
+    title: Name
+    portrait: Id | None = None
+    colour: Colour | None = None
+    rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] | None = None
+    term: TermSecurity | None = None
+    payoff: Payoff
+
+
+class Replacement(Strict):
+    actor: Id
+    successor: Successor
+
+
+class Outcome(Strict):
+    id: Id
+    label: Name
+    chance: Chance | None = Field(
+        default=None, description="Probability of this outcome; leave it out on exactly one outcome (the 'otherwise')."
+    )
+    effects: Effects = Effects()
+    replace: Replacement | None = None
+
+
+class ScheduledEvent(Strict):
+    """Happens once, in the turn that contains `date`."""
+
+    kind: Literal["scheduled"]
+    id: Id
+    label: Name
+    date: dt.date
+    description: Text | None = None
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=10)]
+    rationale: Line
+    source: Id | None = None
+
+
+class RandomEvent(Strict):
+    """May happen in any turn, with a per-turn probability."""
+
+    kind: Literal["random"]
+    id: Id
+    label: Name
+    description: Text | None = None
+    probability: Probability = Field(description="Chance per turn.")
+    once: bool = Field(default=True, description="At most once per game.")
+    preconditions: Annotated[list[Condition], Field(max_length=20)] = []
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=10)]
+    rationale: Line
+    source: Id | None = None
+
+
+Event = Annotated[ScheduledEvent | RandomEvent, Field(discriminator="kind")]
+
+
+# --- the scenario ------------------------------------------------------------------
+
+
+class Scenario(Strict):
+    """One situation, completely described."""
+
+    schema_version: Literal[1] = 1
+    id: Id
+    title: Name
+    summary: Text
+    start_date: dt.date
+    turn_length: Literal["month"] = "month"
+    turns: Annotated[int, Field(ge=1, le=MAX_TURNS)]
+    sources: Annotated[list[Source], Field(min_length=1, max_length=MAX_LIST)]
+    learning_objectives: Annotated[list[Line], Field(min_length=1, max_length=MAX_LIST)]
+    discussion_questions: Annotated[list[Line], Field(min_length=1, max_length=MAX_LIST)]
+    actors: Annotated[list[Actor], Field(min_length=2, max_length=MAX_ACTORS)]
+    factors: Annotated[list[Factor], Field(min_length=1, max_length=MAX_FACTORS)]
+    relations: RelationSettings
+    payoffs: Annotated[dict[Id, Payoff], Field(min_length=1)]
+    moves: Annotated[list[ActorMoves], Field(min_length=1, max_length=MAX_ACTORS)]
+    events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = []
+    resolution_order: list[Id] | None = Field(
+        default=None, description="Order in which moves resolve each turn (default: the order of `actors`)."
+    )
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Scenario:
+        # The loader checks references itself (to report each at its own line);
+        # direct callers get them all in one error.
+        if not (info.context or {}).get("skip_references"):
+            problems = reference_problems(self)
+            if problems:
+                text = "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems)
+                raise PydanticCustomError("references", "{text}", {"text": text})
+        return self
+
+
+# --- cross-reference checks -----------------------------------------------------------
+
+
+def _closest(word: str, options) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
+    """Every broken cross-reference in a scenario, as (location path, message)."""
+    out: list[tuple[tuple, str]] = []
+    actors = [a.id for a in s.actors]
+    factors = [f.id for f in s.factors]
+    sources = [src.id for src in s.sources]
+    all_moves = [m.id for am in s.moves for m in am.moves]
+    outcomes = [o.id for e in s.events for o in e.outcomes]
+
+    def need(value, known, what, path):
+        if value not in known:
+            hint = _closest(value, known)
+            allowed = ", ".join(known) if len(known) <= 12 else f"{len(known)} {what} ids"
+            msg = f"unknown {what} '{value}'"
+            msg += f"; did you mean '{hint}'?" if hint else ""
+            msg += f" (known: {allowed})"
+            out.append((path, msg))
+
+    def dupes(ids, what, path_of):
+        seen = set()
+        for i, v in enumerate(ids):
+            if v in seen:
+                out.append((path_of(i), f"duplicate {what} id '{v}'; ids must be unique"))
+            seen.add(v)
+
+    dupes(actors, "actor", lambda i: ("actors", i, "id"))
+    dupes(factors, "factor", lambda i: ("factors", i, "id"))
+    dupes(sources, "source", lambda i: ("sources", i, "id"))
+    move_paths = [("moves", a, "moves", m, "id") for a, am in enumerate(s.moves) for m in range(len(am.moves))]
+    seen_moves: set = set()
+    for mid, path in zip(all_moves, move_paths):
+        if mid in seen_moves:
+            out.append((path, f"duplicate move id '{mid}'; move ids must be unique across all actors"))
+        seen_moves.add(mid)
+    dupes([e.id for e in s.events], "event", lambda i: ("events", i, "id"))
+    outcome_paths = [("events", e, "outcomes", o, "id") for e, ev in enumerate(s.events) for o in range(len(ev.outcomes))]
+    seen_out: set = set()
+    for oid, path in zip(outcomes, outcome_paths):
+        if oid in seen_out:
+            out.append((path, f"duplicate outcome id '{oid}'; outcome ids must be unique across all events"))
+        seen_out.add(oid)
+
+    def pair(p, path):
+        for k, a in enumerate(p):
+            need(a, actors, "actor", path + (k,))
+        if len(p) == 2 and p[0] == p[1]:
+            out.append((path, f"a relation needs two different actors, got '{p[0]}' twice"))
+
+    def source(obj, path):
+        if getattr(obj, "source", None) is not None:
+            need(obj.source, sources, "source", path + ("source",))
+
+    def effects(e: Effects, path):
+        for i, fe in enumerate(e.factors):
+            need(fe.factor, factors, "factor", path + ("factors", i, "factor"))
+        for i, re_ in enumerate(e.relations):
+            pair(re_.between, path + ("relations", i, "between"))
+
+    def conditions(conds, path):
+        for i, c in enumerate(conds):
+            p = path + (i,)
+            if isinstance(c, FactorCondition):
+                need(c.factor, factors, "factor", p + ("factor",))
+            elif isinstance(c, RelationCondition):
+                pair(c.relation, p + ("relation",))
+            elif isinstance(c, MoveCondition):
+                need(c.move, all_moves, "move", p + ("move",))
+            elif isinstance(c, EventCondition):
+                need(c.outcome, outcomes, "event outcome", p + ("outcome",))
+            elif isinstance(c, TurnCondition):
+                lo, hi = c.turn.get("min", 0), c.turn.get("max", s.turns - 1)
+                if lo > hi:
+                    out.append((p + ("turn",), f"turn window is empty: min {lo} > max {hi}"))
+
+    def chance(ch, path):
+        if isinstance(ch, Logistic):
+            for i, t in enumerate(ch.terms):
+                if t.factor is not None:
+                    need(t.factor, factors, "factor", path + ("terms", i, "factor"))
+                if t.relation is not None:
+                    pair(t.relation, path + ("terms", i, "relation"))
+
+    def payoff(p: Payoff, path, owner: str | None):
+        seen = set()
+        for i, fw in enumerate(p.factors):
+            need(fw.factor, factors, "factor", path + ("factors", i, "factor"))
+            if fw.factor in seen:
+                out.append((path + ("factors", i, "factor"), f"factor '{fw.factor}' is weighted twice"))
+            seen.add(fw.factor)
+            source(fw, path + ("factors", i))
+        seen = set()
+        for i, rw in enumerate(p.relations):
+            need(rw.actor, actors, "actor", path + ("relations", i, "actor"))
+            if owner is not None and rw.actor == owner:
+                out.append((path + ("relations", i, "actor"), f"an actor cannot weight its relation with itself ('{owner}')"))
+            if rw.actor in seen:
+                out.append((path + ("relations", i, "actor"), f"relation with '{rw.actor}' is weighted twice"))
+            seen.add(rw.actor)
+            source(rw, path + ("relations", i))
+
+    for i, a in enumerate(s.actors):
+        source(a, ("actors", i))
+        if a.term.date is not None and a.term.date < s.start_date:
+            out.append((("actors", i, "term", "date"), f"term date {a.term.date} is before the scenario starts ({s.start_date})"))
+    for i, f in enumerate(s.factors):
+        source(f, ("factors", i))
+
+    seen_pairs = set()
+    for i, r in enumerate(s.relations.pairs):
+        pair(r.between, ("relations", "pairs", i, "between"))
+        key = frozenset(r.between)
+        if key in seen_pairs and len(key) == 2:
+            out.append((("relations", "pairs", i, "between"), f"relation {r.between[0]}–{r.between[1]} is given twice"))
+        seen_pairs.add(key)
+        source(r, ("relations", "pairs", i))
+
+    for aid, p in s.payoffs.items():
+        need(aid, actors, "actor", ("payoffs", aid))
+        payoff(p, ("payoffs", aid), aid)
+    for aid in actors:
+        if aid not in s.payoffs:
+            out.append((("payoffs",), f"actor '{aid}' has no payoff; give every actor weights under `payoffs`"))
+
+    movers = [am.actor for am in s.moves]
+    for i, am in enumerate(s.moves):
+        need(am.actor, actors, "actor", ("moves", i, "actor"))
+        if am.actor in movers[:i]:
+            out.append((("moves", i, "actor"), f"moves for '{am.actor}' are listed twice; put them in one list"))
+        for j, m in enumerate(am.moves):
+            path = ("moves", i, "moves", j)
+            source(m, path)
+            conditions(m.preconditions, path + ("preconditions",))
+            for name in ("effects", "on_failure", "on_blocked"):
+                effects(getattr(m, name), path + (name,))
+            for k, b in enumerate(m.blockable_by):
+                need(b, actors, "actor", path + ("blockable_by", k))
+                if b == am.actor:
+                    out.append((path + ("blockable_by", k), f"'{b}' cannot block its own move"))
+            if m.on_blocked != Effects() and not m.blockable_by:
+                out.append((path + ("on_blocked",), "on_blocked is given but nobody can block this move; add `blockable_by`"))
+    for aid in actors:
+        if aid not in movers:
+            out.append((("moves",), f"actor '{aid}' has no moves; give each actor at least one (waiting is a move)"))
+
+    for i, ev in enumerate(s.events):
+        path = ("events", i)
+        source(ev, path)
+        if isinstance(ev, ScheduledEvent):
+            if ev.date < s.start_date:
+                out.append((path + ("date",), f"event date {ev.date} is before the scenario starts ({s.start_date})"))
+            elif months_between(s.start_date, ev.date) >= s.turns:
+                out.append((path + ("date",), f"event date {ev.date} falls after the last turn (the scenario has {s.turns} monthly turns from {s.start_date})"))
+        else:
+            conditions(ev.preconditions, path + ("preconditions",))
+        open_ = [k for k, o in enumerate(ev.outcomes) if o.chance is None]
+        if len(open_) != 1:
+            out.append((path + ("outcomes",), f"exactly one outcome must leave out `chance` (the 'otherwise' case); found {len(open_)}"))
+        fixed = sum(o.chance for o in ev.outcomes if isinstance(o.chance, float))
+        if fixed > 1 + 1e-9:
+            out.append((path + ("outcomes",), f"the outcomes' fixed chances add up to {fixed:.3g}; they must add up to at most 1"))
+        for k, o in enumerate(ev.outcomes):
+            op = path + ("outcomes", k)
+            chance(o.chance, op + ("chance",))
+            effects(o.effects, op + ("effects",))
+            if o.replace is not None:
+                need(o.replace.actor, actors, "actor", op + ("replace", "actor"))
+                payoff(o.replace.successor.payoff, op + ("replace", "successor", "payoff"), o.replace.actor)
+
+    if s.resolution_order is not None:
+        for k, a in enumerate(s.resolution_order):
+            need(a, actors, "actor", ("resolution_order", k))
+        if sorted(s.resolution_order) != sorted(actors):
+            out.append((("resolution_order",), "resolution_order must list every actor exactly once"))
+    return out
+
+
+def months_between(start: dt.date, date: dt.date) -> int:
+    """Whole monthly turns from `start` to the turn containing `date` (turn 0 contains start)."""
+    months = (date.year - start.year) * 12 + (date.month - start.month)
+    if date.day < start.day:
+        months -= 1
+    return months
+
+
+def json_schema() -> dict:
+    """The JSON Schema of the scenario format (for editors)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Summit scenario"
+    return schema
