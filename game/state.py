@@ -215,6 +215,7 @@ class State:
         override = {(self._actor(b), g.move_index[m]): bool(v) for (b, m), v in (blocks or {}).items()}
         pol = self.policy()
         result, blocked_by = rules.resolve(g, w, choices, pol.block_prob, override)
+        self.last_results = (result, blocked_by)  # [W, A] each: outcome code, blocker index
         report = None
         if self.keep_history:
             report = TurnReport(self.turn, self.date.isoformat(), self._pending_events)
