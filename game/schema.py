@@ -68,7 +68,11 @@ def _unique(items: list, what: str, key=lambda x: x.id) -> list:
 
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors, values are checked, models are immutable."""
+    """Base: unknown keys are errors, values are checked, models are immutable.
+
+    Custom errors may carry ``"at"`` in their context: the key (dotted for nested keys)
+    the message is about, so that the loader can point at that key's line.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -113,9 +117,9 @@ class TermSecurity(Strict):
     @model_validator(mode="after")
     def _date_matches_kind(self) -> TermSecurity:
         if self.kind == "none" and self.date is not None:
-            raise PydanticCustomError("term_date", "a term of kind 'none' takes no date; remove `date` or set kind to 'election' or 'term_limit'")
+            raise PydanticCustomError("term_date", "a term of kind 'none' takes no date; remove `date` or set kind to 'election' or 'term_limit'", {"at": "date"})
         if self.kind != "none" and self.date is None:
-            raise PydanticCustomError("term_date", "a term of kind '{kind}' needs a `date` (YYYY-MM-DD)", {"kind": self.kind})
+            raise PydanticCustomError("term_date", "a term of kind '{kind}' needs a `date` (YYYY-MM-DD)", {"kind": self.kind, "at": "kind"})
         return self
 
 
@@ -170,15 +174,15 @@ class Factor(Strict):
     @model_validator(mode="after")
     def _bounds(self) -> Factor:
         if not self.min < self.max:
-            raise PydanticCustomError("bounds", "min ({min}) must be below max ({max})", {"min": self.min, "max": self.max})
+            raise PydanticCustomError("bounds", "min ({min}) must be below max ({max})", {"min": self.min, "max": self.max, "at": "min"})
         if not self.min <= self.initial <= self.max:
             raise PydanticCustomError(
-                "bounds", "initial value {v} is outside [{min}, {max}]", {"v": self.initial, "min": self.min, "max": self.max}
+                "bounds", "initial value {v} is outside [{min}, {max}]", {"v": self.initial, "min": self.min, "max": self.max, "at": "initial"}
             )
         lvl = self.dynamics.level
         if lvl is not None and not self.min <= lvl <= self.max:
             raise PydanticCustomError(
-                "bounds", "dynamics.level {v} is outside [{min}, {max}]", {"v": lvl, "min": self.min, "max": self.max}
+                "bounds", "dynamics.level {v} is outside [{min}, {max}]", {"v": lvl, "min": self.min, "max": self.max, "at": "dynamics.level"}
             )
         return self
 

@@ -1,0 +1,61 @@
+"""`summit schema [--out FILE]`: the JSON Schema of scenario files, for editors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ..schema import json_schema
+
+NAME = "schema"
+HELP = "Print the JSON Schema of scenario files (for editor completion and checking)."
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--out", metavar="FILE", help="write the schema to FILE instead of printing it")
+    p.epilog = ("VS Code: install the YAML extension (redhat.vscode-yaml), run 'summit schema --out summit.schema.json', "
+                "then add '# yaml-language-server: $schema=summit.schema.json' at the top of a scenario file. "
+                "See docs/scenario-format.md.")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers never see a half-written file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def run(args) -> int:
+    text = json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.is_dir():
+        print(f"summit schema: error: {out} is a folder; give a file name such as {out / 'summit.schema.json'}", file=sys.stderr)
+        return 2
+    if not out.parent.is_dir():
+        print(f"summit schema: error: the folder {out.parent} does not exist", file=sys.stderr)
+        return 2
+    try:
+        write_atomic(out, text)
+    except OSError as exc:
+        print(f"summit schema: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {out}. In VS Code (YAML extension), put this line at the top of a scenario file:\n"
+          f"# yaml-language-server: $schema={out.resolve().as_uri()}")
+    return 0
