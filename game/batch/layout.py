@@ -1,0 +1,142 @@
+"""What a batch is made of: sweep points, chunks of worlds, and the columns of runs.csv."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from game.batch.overrides import format_value
+
+DEFAULT_CHUNK = 2000
+MIN_CHUNK = 1
+MAX_CHUNK = 50_000
+FAN_BINS = 256  # per-turn histogram bins for the fan charts
+
+
+@dataclass(frozen=True)
+class Point:
+    """One scenario variant of a batch: the base scenario with one combination of swept values."""
+
+    index: int
+    values: dict  # swept path -> value
+    data: dict  # raw scenario data with every override applied
+    label: str
+
+    @staticmethod
+    def label_of(values: dict) -> str:
+        return ", ".join(f"{k}={format_value(v)}" for k, v in values.items()) or "baseline"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: int
+    point: int
+    start: int  # first world index (within the point)
+    stop: int
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def filename(self) -> str:
+        return f"chunk-{self.id:05d}.npz"
+
+
+def plan_chunks(points: int, runs: int, chunk_size: int) -> list[Chunk]:
+    """Chunks in run order: point 0's worlds first, each point cut into equal chunks."""
+    out = []
+    for p in range(points):
+        for start in range(0, runs, chunk_size):
+            out.append(Chunk(len(out), p, start, min(start + chunk_size, runs)))
+    return out
+
+
+def default_chunk_size(runs: int, workers: int) -> int:
+    """Big enough to vectorise well, small enough to share out and to keep memory flat."""
+    per_worker = -(-runs // max(1, workers))  # ceil
+    return max(MIN_CHUNK, min(DEFAULT_CHUNK, per_worker))
+
+
+@dataclass
+class Layout:
+    """Names and shapes shared by every point of a batch (sweeps change numbers, never ids)."""
+
+    actor_ids: list[str]
+    actor_names: list[str]
+    factor_ids: list[str]
+    factor_labels: list[str]
+    move_ids: list[str]
+    move_owner: list[int]
+    outcome_ids: list[str]
+    outcome_labels: list[str]
+    outcome_event: list[str]  # label of the event each outcome belongs to
+    turns: int
+    factor_min: list[float]
+    factor_max: list[float]
+    pairs: list[tuple[int, int]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, game) -> Layout:
+        s = game.scenario
+        actors = {a.id: a for a in s.actors}
+        factors = {f.id: f for f in s.factors}
+        out_label, out_event = {}, {}
+        for ev in s.events:
+            for o in ev.outcomes:
+                out_label[o.id], out_event[o.id] = o.label, ev.label
+        A = len(game.actor_ids)
+        return cls(
+            actor_ids=list(game.actor_ids),
+            actor_names=[actors[a].name for a in game.actor_ids],
+            factor_ids=list(game.factor_ids),
+            factor_labels=[factors[f].label for f in game.factor_ids],
+            move_ids=list(game.move_ids),
+            move_owner=[int(x) for x in game.move_owner],
+            outcome_ids=list(game.outcome_ids),
+            outcome_labels=[out_label.get(o, o) for o in game.outcome_ids],
+            outcome_event=[out_event.get(o, "") for o in game.outcome_ids],
+            turns=int(game.turns),
+            factor_min=[float(factors[f].min) for f in game.factor_ids],
+            factor_max=[float(factors[f].max) for f in game.factor_ids],
+            pairs=[(i, j) for i in range(A) for j in range(i + 1, A)],
+        )
+
+    def same_shape(self, other: Layout) -> bool:
+        keys = ("actor_ids", "factor_ids", "move_ids", "outcome_ids", "turns")
+        return all(getattr(self, k) == getattr(other, k) for k in keys)
+
+    @property
+    def pair_ids(self) -> list[str]:
+        return [f"{self.actor_ids[i]}.{self.actor_ids[j]}" for i, j in self.pairs]
+
+    def columns(self, sweep_paths: list[str]) -> list[str]:
+        """The header of runs.csv, in order."""
+        cols = ["run"]
+        if sweep_paths:
+            cols.append("point")
+        cols += ["world", "seed"]
+        cols += [f"sweep.{p}" for p in sweep_paths]
+        cols += [f"factor.{f}" for f in self.factor_ids]
+        cols += [f"relation.{p}" for p in self.pair_ids]
+        cols += [f"closest.{a}" for a in self.actor_ids]
+        cols += [f"bloc.{a}" for a in self.actor_ids]
+        cols += [f"outcome.{o}" for o in self.outcome_ids]
+        cols += [f"score.{a}" for a in self.actor_ids]
+        cols += [f"moves.{m}" for m in self.move_ids]
+        return cols
+
+    def to_json(self) -> dict:
+        d = dict(self.__dict__)
+        d["pairs"] = [list(p) for p in self.pairs]
+        return d
+
+
+def upper_pairs(relations: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """[..., A, A] relation matrices -> [..., P] values of the unordered pairs (i < j)."""
+    if not pairs:
+        return np.zeros(relations.shape[:-2] + (0,), dtype=np.float64)
+    i = np.array([p[0] for p in pairs])
+    j = np.array([p[1] for p in pairs])
+    return np.ascontiguousarray(relations[..., i, j], dtype=np.float64)

@@ -1,0 +1,285 @@
+"""`--set PATH=VALUE` and `--sweep PATH=V1,V2,...`: change scenario numbers by their path.
+
+A path walks the raw scenario data (the YAML as loaded, before validation):
+dictionary keys by name, list items by their id. Items without an `id` are
+addressed by the key that names them (`actor` in `moves`, `factor` or `actor`
+in payoffs) and relation pairs by their two actors, `a,b` in either order;
+a plain number addresses an item by position (from 0). Examples:
+
+    factors.oil_price.initial=40
+    relations.pairs.kim,putin.propensity=0.6
+    payoffs.trump.factors.sanctions.weight=1.5
+    events.election.outcomes.reelected.chance.intercept=0.3
+
+The changed data is then validated exactly like a scenario file
+(`game.loader.parse_scenario`), so values out of range are caught the same way.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import itertools
+import math
+import types
+import typing
+from dataclasses import dataclass
+
+import yaml
+
+# Keys that name a list item, in the order they are tried.
+ITEM_KEYS = ("id", "actor", "factor")
+
+
+class OverrideError(ValueError):
+    """A --set or --sweep argument that cannot be applied (message is for the user)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    path: str
+    value: object
+
+    @property
+    def text(self) -> str:
+        return f"{self.path}={format_value(self.value)}"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    path: str
+    values: tuple
+
+    @property
+    def text(self) -> str:
+        return f"{self.path}=" + ",".join(format_value(v) for v in self.values)
+
+
+def format_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def _scalar(raw: str, arg: str):
+    raw = raw.strip()
+    if raw == "":
+        raise OverrideError(f"{arg}: missing value after '='")
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    if isinstance(value, str):
+        try:  # YAML 1.1 reads '1e3' as text; take it as the number it is
+            value = float(raw)
+        except ValueError:
+            pass
+    if value is None or isinstance(value, (dict, list)):
+        raise OverrideError(f"{arg}: '{raw}' is not a single value (give a number, true/false or a word)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise OverrideError(f"{arg}: '{raw}' is not a finite number")
+    return value
+
+
+def _path(raw: str, arg: str) -> str:
+    path = raw.strip()
+    if not path:
+        raise OverrideError(f"{arg}: missing PATH before '=' (e.g. factors.oil_price.initial=40)")
+    if any(not seg.strip() for seg in path.split(".")):
+        raise OverrideError(f"{arg}: '{path}' has an empty part; parts are separated by single dots")
+    return ".".join(seg.strip() for seg in path.split("."))
+
+
+def parse_set(text: str) -> Setting:
+    arg = f"--set {text}"
+    if "=" not in text:
+        raise OverrideError(f"{arg}: expected PATH=VALUE, e.g. factors.oil_price.initial=40")
+    path, _, raw = text.partition("=")
+    return Setting(_path(path, arg), _scalar(raw, arg))
+
+
+def parse_sweep(text: str) -> Sweep:
+    arg = f"--sweep {text}"
+    if "=" not in text:
+        raise OverrideError(f"{arg}: expected PATH=V1,V2,..., e.g. factors.oil_price.initial=40,60,80")
+    path, _, raw = text.partition("=")
+    values = tuple(_scalar(v, arg) for v in raw.split(","))
+    seen = []
+    for v in values:
+        if v in seen:
+            raise OverrideError(f"{arg}: value {format_value(v)} is given twice")
+        seen.append(v)
+    return Sweep(_path(path, arg), values)
+
+
+def check_distinct(settings: list[Setting], sweeps: list[Sweep]) -> None:
+    paths = [s.path for s in settings] + [s.path for s in sweeps]
+    for p in paths:
+        if paths.count(p) > 1:
+            raise OverrideError(f"'{p}' is set or swept more than once; give each path once")
+
+
+def grid(sweeps: list[Sweep]) -> list[dict[str, object]]:
+    """Every combination of swept values (the first sweep varies slowest)."""
+    if not sweeps:
+        return [{}]
+    return [dict(zip([s.path for s in sweeps], combo)) for combo in itertools.product(*[s.values for s in sweeps])]
+
+
+# --- applying ------------------------------------------------------------------------
+
+
+def apply(data: dict, settings: list[Setting]) -> dict:
+    """A deep copy of `data` with every setting applied (raises OverrideError)."""
+    out = copy.deepcopy(data)
+    for s in settings:
+        _apply_one(out, s)
+    return out
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _item_name(item) -> str | None:
+    if isinstance(item, dict):
+        for key in ITEM_KEYS:
+            if isinstance(item.get(key), str):
+                return item[key]
+        between = item.get("between")
+        if isinstance(between, list) and len(between) == 2:
+            return f"{between[0]},{between[1]}"
+    return None
+
+
+def _find_item(items: list, seg: str, where: str) -> int:
+    pair = set(seg.split(",")) if "," in seg else None
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            continue
+        for key in ITEM_KEYS:
+            if item.get(key) == seg:
+                return i
+        between = item.get("between")
+        if pair is not None and isinstance(between, list) and set(map(str, between)) == pair and len(pair) == 2:
+            return i
+    if seg.isdigit():
+        if int(seg) < len(items):
+            return int(seg)
+        raise OverrideError(f"'{where}' has {len(items)} items; there is no item {seg} (counting from 0)")
+    names = [n for n in map(_item_name, items) if n]
+    hint = difflib.get_close_matches(seg, names, n=1, cutoff=0.6)
+    msg = f"'{where}' has no item '{seg}'"
+    if hint:
+        msg += f"; did you mean '{hint[0]}'?"
+    if names:
+        shown = ", ".join(names[:15]) + (", ..." if len(names) > 15 else "")
+        msg += f" (items: {shown})"
+    raise OverrideError(msg)
+
+
+def _apply_one(root: dict, s: Setting) -> None:
+    segs = s.path.split(".")
+    node = root
+    models = _root_models()
+    for i, seg in enumerate(segs):
+        where = ".".join(segs[:i]) or "the scenario"
+        last = i == len(segs) - 1
+        if isinstance(node, list):
+            idx = _find_item(node, seg, where)
+            models = _child_models(models, None)
+            if last:
+                node[idx] = _checked(node[idx], s)
+                return
+            node = node[idx]
+        elif isinstance(node, dict):
+            child_models = _child_models(models, seg, node)
+            if seg not in node:
+                named = [m for m in models if not isinstance(m, tuple)]
+                if named and len(named) == len(models) and not any(seg in m.model_fields for m in named):
+                    fields = sorted({f for m in named for f in m.model_fields})
+                    hint = difflib.get_close_matches(seg, fields, n=1, cutoff=0.6)
+                    msg = f"unknown path '{s.path}': {where} has no setting '{seg}'"
+                    msg += f"; did you mean '{hint[0]}'?" if hint else ""
+                    msg += f" (settings: {', '.join(fields)})"
+                    raise OverrideError(msg)
+                if last:
+                    node[seg] = s.value
+                    return
+                if any(isinstance(m, tuple) for m in child_models):
+                    raise OverrideError(
+                        f"'{where}.{seg}' is not in the scenario file; --set changes values of entries that are there"
+                    )
+                node[seg] = {}
+            if last:
+                node[seg] = _checked(node[seg], s)
+                return
+            node = node[seg]
+            models = child_models
+        else:
+            raise OverrideError(
+                f"unknown path '{s.path}': {where} is a single value ({format_value(node)}), it has no '{seg}'"
+            )
+
+
+def _checked(old, s: Setting):
+    new = s.value
+    if isinstance(old, (dict, list)):
+        raise OverrideError(
+            f"'{s.path}' is a whole section, not a single value; add the name of a number inside it (e.g. {s.path}.<name>)"
+        )
+    if _is_number(old) and not _is_number(new):
+        raise OverrideError(f"'{s.path}' is a number ({format_value(old)}); '{format_value(new)}' is not a number")
+    if isinstance(old, bool) and not isinstance(new, bool):
+        raise OverrideError(f"'{s.path}' is true or false; '{format_value(new)}' is neither")
+    return new
+
+
+# --- knowing which names exist, from the pydantic models ----------------------------------
+
+
+def _root_models() -> list:
+    from game.schema import Scenario
+
+    return [Scenario]
+
+
+def _unwrap(tp) -> list:
+    """The pydantic models a type can hold; ('list', inner) / ('dict', inner) for containers."""
+    from pydantic import BaseModel
+
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        out = []
+        for a in typing.get_args(tp):
+            out += _unwrap(a)
+        return out
+    if origin is list:
+        return [("list", typing.get_args(tp)[0])]
+    if origin is dict:
+        return [("dict", typing.get_args(tp)[1])]
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return [tp]
+    return []
+
+
+def _child_models(models: list, seg: str | None, node: dict | None = None) -> list:
+    """Models for the value under key `seg` (or for list items when seg is None)."""
+    out: list = []
+    for m in models:
+        if isinstance(m, tuple):
+            kind, inner = m
+            if (kind == "list" and seg is None) or (kind == "dict" and seg is not None):
+                out += _unwrap(inner)
+            continue
+        if seg is None:
+            continue
+        field = m.model_fields.get(seg)
+        if field is None:
+            continue
+        out += _unwrap(field.annotation)
+    return out

@@ -1,0 +1,146 @@
+"""Batch summaries as text: the table printed at the end of a run, and summary.md."""
+
+from __future__ import annotations
+
+import math
+
+
+def _pct(x) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{100 * x:.1f}%"
+
+
+def _cell(s: dict | None) -> str:
+    if s is None:
+        return "—"
+    return f"{_pct(s['p'])} [{_pct(s['low'])}, {_pct(s['high'])}]"
+
+
+def _num(x) -> str:
+    if x is None:
+        return "—"
+    if isinstance(x, float) and math.isnan(x):
+        return "—"
+    return f"{x:.4g}" if abs(x) < 1e5 else f"{x:.3e}"
+
+
+def outcome_rows(point: dict, actor_names: dict | None = None, top_splits: int = 5) -> list[tuple[str, str, dict]]:
+    """(section, row label, share) for every outcome of a point summary, in display order."""
+    rows = []
+    for e in point["events"]:
+        rows.append((f"Event: {e['event']}" if e["event"] else "Events", f"{e['label']} ({e['outcome']})", e))
+    for c in point["closest"]:
+        rows.append(("Closest partner at the end", f"{c['actor']} → {c['partner']}", c))
+    for b in point["same_bloc"]:
+        rows.append(("Same bloc at the end", f"{b['a']} & {b['b']}", b))
+    for s in point["bloc_splits"][:top_splits]:
+        rows.append(("Bloc split", s["split"], s))
+    return rows
+
+
+def outcome_table(points: list[dict], headers: list[str], markdown: bool = False, top_splits: int = 5) -> str:
+    """One row per outcome, one column per point (a sweep value or a scenario)."""
+    keyed: list[tuple[str, str]] = []
+    cells: dict[tuple[str, str], list] = {}
+    for k, p in enumerate(points):
+        for section, label, s in outcome_rows(p, top_splits=top_splits):
+            key = (section, label)
+            if key not in cells:
+                keyed.append(key)
+                cells[key] = [None] * len(points)
+            cells[key][k] = s
+    # Keep sections together, in order of first appearance.
+    sections: list[str] = []
+    for sec, _ in keyed:
+        if sec not in sections:
+            sections.append(sec)
+    ordered = [key for sec in sections for key in keyed if key[0] == sec]
+    if markdown:
+        lines = ["| outcome | " + " | ".join(headers) + " |", "| --- |" + " --- |" * len(headers)]
+        last = None
+        for sec, label in ordered:
+            if sec != last:
+                lines.append(f"| **{sec}** |" + " |" * len(headers))
+                last = sec
+            lines.append(f"| {label} | " + " | ".join(_cell(c) for c in cells[(sec, label)]) + " |")
+        return "\n".join(lines)
+    label_w = max([len("  " + lab) for _, lab in ordered] + [len(s) for s in sections] + [7])
+    col_w = [max(len(h), 23) for h in headers]
+    lines = ["Outcome".ljust(label_w) + "  " + "  ".join(h.rjust(w) for h, w in zip(headers, col_w))]
+    lines.append("-" * len(lines[0]))
+    last = None
+    for sec, label in ordered:
+        if sec != last:
+            lines.append(sec)
+            last = sec
+        lines.append(("  " + label).ljust(label_w) + "  " + "  ".join(_cell(c).rjust(w) for c, w in zip(cells[(sec, label)], col_w)))
+    return "\n".join(lines)
+
+
+def stats_table(rows: list[tuple[str, dict]], markdown: bool = False) -> str:
+    keys = ["mean", "std", "q05", "q25", "q50", "q75", "q95"]
+    heads = ["mean", "sd", "5%", "25%", "median", "75%", "95%"]
+    if markdown:
+        out = ["| | " + " | ".join(heads) + " |", "| --- |" + " ---: |" * len(heads)]
+        out += [f"| {name} | " + " | ".join(_num(st.get(k)) for k in keys) + " |" for name, st in rows]
+        return "\n".join(out)
+    w = max([len(n) for n, _ in rows] + [4])
+    out = [" " * w + "  " + "  ".join(h.rjust(9) for h in heads)]
+    out += [name.ljust(w) + "  " + "  ".join(_num(st.get(k)).rjust(9) for k in keys) for name, st in rows]
+    return "\n".join(out)
+
+
+def point_stats(point: dict) -> dict[str, list[tuple[str, dict]]]:
+    return {
+        "Factors at the end": [(f"{f['label']} ({f['id']})", f) for f in point["factors"]],
+        "Relations at the end": [(f"{r['a']}–{r['b']}", r) for r in point["relations"]],
+        "Scores (payoff totals)": [(s["actor"], s) for s in point["scores"]],
+        "Times each move was chosen": [(m["id"], m) for m in point["moves"]],
+    }
+
+
+def headline(summary: dict) -> str:
+    sc = summary["scenario"]
+    sweeps = summary.get("sweeps") or []
+    text = f"{sc['title']} ({sc['id']}): {summary['runs']:,} runs per point, seed {summary['seed']}"
+    if sweeps:
+        text += f", {len(summary['points'])} points: " + "; ".join(f"{s['path']} in {s['values']}" for s in sweeps)
+    if summary.get("sets"):
+        text += "; with " + ", ".join(summary["sets"])
+    return text
+
+
+def console(summary: dict, full: bool = False) -> str:
+    pts = summary["points"]
+    headers = ["p [95% CI]"] if len(pts) == 1 else [p["label"] for p in pts]
+    parts = [headline(summary), "", outcome_table(pts, headers)]
+    if len(pts) == 1 or full:
+        for p in pts:
+            groups = point_stats(p)
+            title = "" if len(pts) == 1 else f" — {p['label']}"
+            for name in ("Factors at the end", "Relations at the end", "Scores (payoff totals)"):
+                parts += ["", name + title, stats_table(groups[name])]
+    return "\n".join(parts)
+
+
+def markdown(summary: dict) -> str:
+    pts = summary["points"]
+    sc = summary["scenario"]
+    out = [f"# Batch summary: {sc['title']}", "", headline(summary), ""]
+    out += [
+        f"- scenario file: `{sc['file']}` (sha256 `{sc['sha256'][:16]}…`)",
+        f"- program version: {summary['version']}",
+        f"- reproduce: `{summary['command']}`",
+        "",
+        "Probabilities with 95% Wilson intervals.",
+        "",
+        "## Outcomes",
+        "",
+        outcome_table(pts, ["p [95% CI]"] if len(pts) == 1 else [p["label"] for p in pts], markdown=True, top_splits=10),
+    ]
+    for p in pts:
+        out += ["", f"## Figures{'' if len(pts) == 1 else ' — ' + p['label']}", ""]
+        for name, rows in point_stats(p).items():
+            out += [f"### {name}", "", stats_table(rows, markdown=True), ""]
+    return "\n".join(out).rstrip() + "\n"

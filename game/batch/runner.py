@@ -1,0 +1,536 @@
+"""Plan, check, run, resume and finish a batch.
+
+`prepare()` checks everything (arguments, scenario, overrides, output directory)
+before any work starts and raises BatchError with a message for the user. `execute()`
+computes the missing chunks on local processes or a Dask cluster, then assembles the
+result files. Results depend only on (scenario, overrides, seed, runs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from game.batch import overrides as ov
+from game.batch.assemble import assemble, chunk_meta, write_text_atomic
+from game.batch.layout import Chunk, Layout, Point, default_chunk_size, plan_chunks, MAX_CHUNK
+from game.batch.progress import Progress
+from game.batch.worker import ChunkTask
+
+MANIFEST = "manifest.json"
+SCENARIO_COPY = "scenario.yaml"
+RESULT_FILES = ("runs.csv", "runs.parquet", "steps.npz", "summary.json", "summary.md")
+MAX_SEED = 2**63 - 1
+MAX_RUNS = 10**9
+START_METHOD = "spawn"  # fixed: same behaviour on Linux, macOS and Windows
+
+
+class BatchError(Exception):
+    """A problem with the arguments, scenario or output directory (exit status 2)."""
+
+
+def cpu_count() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class Request:
+    scenario: str
+    runs: int
+    seed: int
+    out: str | None = None
+    sets: list[str] = field(default_factory=list)
+    sweeps: list[str] = field(default_factory=list)
+    steps: bool = False
+    workers: int | None = None
+    chunk_size: int | None = None
+    resume: bool = False
+    scheduler: str | None = None
+    plots: bool = True
+    progress: bool | None = None  # None: on a terminal only
+    quiet: bool = False
+
+
+@dataclass
+class Prepared:
+    request: Request
+    out: Path
+    scenario_path: Path
+    scenario_bytes: bytes
+    points: list[Point]
+    layout: Layout
+    settings: list[ov.Setting]
+    sweeps: list[ov.Sweep]
+    chunk_size: int
+    chunks: list[Chunk]
+    manifest: dict
+    key: str
+    workers: int
+    complete: bool = False  # --resume of a batch that already finished
+
+
+@dataclass
+class Outcome:
+    status: int
+    out: Path
+    summary: dict | None = None
+    message: str = ""
+
+
+def default_out(scenario_id: str, seed: int, runs: int) -> str:
+    return str(Path("runs") / f"{scenario_id}-seed{seed}-n{runs}")
+
+
+def resume_command(p: Prepared, out: bool = True) -> str:
+    """The command that reproduces this batch (with --out: the one that resumes it, given --resume)."""
+    r = p.request
+    args = ["python", "main.py", "batch", r.scenario, "--runs", str(r.runs), "--seed", str(r.seed)]
+    if out:
+        args += ["--out", str(p.out)]
+    for s in p.settings:
+        args += ["--set", s.text]
+    for s in p.sweeps:
+        args += ["--sweep", s.text]
+    if r.steps:
+        args.append("--steps")
+    return shlex.join(args)
+
+
+def _identity(m: dict) -> dict:
+    keys = ("version", "seed", "runs", "sets", "sweeps", "steps")
+    out = {k: m.get(k) for k in keys}
+    out["sha256"] = m.get("scenario", {}).get("sha256")
+    return out
+
+
+def _describe_difference(old: dict, new: dict) -> str:
+    a, b = _identity(old), _identity(new)
+    names = {"sha256": "scenario file contents", "version": "program version"}
+    diffs = [f"{names.get(k, k)}: {a[k]!r} there, {b[k]!r} here" for k in a if a[k] != b[k]]
+    return "; ".join(diffs)
+
+
+def prepare(req: Request) -> Prepared:
+    from game import __version__
+    from game.compiled import Game
+    from game.loader import ScenarioError, load_scenario, parse_scenario
+
+    # --- plain arguments
+    if not isinstance(req.runs, int) or req.runs <= 0:
+        raise BatchError(f"--runs must be a whole number above 0 (got {req.runs})")
+    if req.runs > MAX_RUNS:
+        raise BatchError(f"--runs must be at most {MAX_RUNS:,} (got {req.runs:,})")
+    if not 0 <= req.seed <= MAX_SEED:
+        raise BatchError(f"--seed must be a whole number from 0 to {MAX_SEED} (got {req.seed})")
+    if req.workers is not None and req.workers <= 0:
+        raise BatchError(f"--workers must be at least 1 (got {req.workers})")
+    if req.chunk_size is not None and not 1 <= req.chunk_size <= MAX_CHUNK:
+        raise BatchError(f"--chunk-size must be from 1 to {MAX_CHUNK:,} (got {req.chunk_size})")
+    if req.scheduler is not None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise BatchError(
+                "--scheduler needs Dask distributed, the optional extra 'cluster': pip install 'summit-game[cluster]'"
+            ) from None
+
+    # --- the scenario, as the file says
+    path = Path(req.scenario)
+    if not path.is_file():
+        raise BatchError(f"{req.scenario}: no such scenario file")
+    try:
+        raw_bytes = path.read_bytes()
+        load_scenario(path)
+        raw = yaml.safe_load(raw_bytes)
+    except ScenarioError as e:
+        raise BatchError(f"{req.scenario} is not a valid scenario:\n{e}") from None
+    except (OSError, yaml.YAMLError) as e:
+        raise BatchError(f"{req.scenario}: cannot read it: {e}") from None
+
+    # --- overrides and sweeps, checked like the file itself
+    try:
+        settings = [ov.parse_set(t) for t in req.sets]
+        sweeps = [ov.parse_sweep(t) for t in req.sweeps]
+        ov.check_distinct(settings, sweeps)
+        base = ov.apply(raw, settings)
+    except ov.OverrideError as e:
+        raise BatchError(str(e)) from None
+    combos = ov.grid(sweeps)
+    if len(combos) > 10_000:
+        raise BatchError(f"the sweeps make {len(combos):,} points; at most 10,000 are allowed")
+    points: list[Point] = []
+    layout = None
+    for i, values in enumerate(combos):
+        label = Point.label_of(values)
+        try:
+            data = ov.apply(base, [ov.Setting(p, v) for p, v in values.items()])
+        except ov.OverrideError as e:
+            raise BatchError(str(e)) from None
+        try:
+            scenario = parse_scenario(data, str(path))
+        except ScenarioError as e:
+            what = ", ".join([s.text for s in settings] + [f"{k}={ov.format_value(v)}" for k, v in values.items()])
+            raise BatchError(f"{req.scenario} with {what} is not a valid scenario:\n{e}") from None
+        if i == 0:
+            layout = Layout.of(Game(scenario))
+        points.append(Point(i, values, data, label))
+    assert layout is not None
+
+    # --- plan
+    workers = req.workers or cpu_count()
+    out = Path(req.out) if req.out else Path(default_out(str(raw.get("id", path.stem)), req.seed, req.runs))
+    sha = hashlib.sha256(raw_bytes).hexdigest()
+    manifest = {
+        "summit_batch": 1,
+        "version": __version__,
+        "scenario": {
+            "file": str(req.scenario),
+            "id": raw.get("id"),
+            "title": raw.get("title"),
+            "sha256": sha,
+            "copy": SCENARIO_COPY,
+        },
+        "seed": req.seed,
+        "runs": req.runs,
+        "sets": [s.text for s in settings],
+        "sweeps": [{"path": s.path, "values": list(s.values)} for s in sweeps],
+        "steps": bool(req.steps),
+        "points": len(points),
+        "start_method": START_METHOD,
+    }
+    existing = _check_out(out, req, manifest)
+    chunk_size = (
+        int(existing["chunk_size"]) if existing else (req.chunk_size or default_chunk_size(req.runs, workers))
+    )
+    manifest["chunk_size"] = chunk_size
+    key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
+    chunks = plan_chunks(len(points), req.runs, chunk_size)
+    manifest["chunks"] = len(chunks)
+    manifest["key"] = key
+    prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, chunk_size, chunks, manifest, key, workers)
+    manifest["command"] = resume_command(prepared, out=False)
+    manifest["arguments"] = {
+        "scenario": req.scenario,
+        "runs": req.runs,
+        "seed": req.seed,
+        "set": [s.text for s in settings],
+        "sweep": [s.text for s in sweeps],
+        "steps": bool(req.steps),
+        "chunk_size": chunk_size,
+    }
+    if existing and (out / "summary.json").is_file():
+        prepared.complete = True
+    _probe_writable(out, created=not existing)
+    return prepared
+
+
+def _check_out(out: Path, req: Request, manifest: dict) -> dict | None:
+    """Check the output directory; returns the existing manifest when resuming."""
+    if out.exists() and not out.is_dir():
+        raise BatchError(f"--out {out}: exists and is not a directory")
+    mpath = out / MANIFEST
+    if mpath.is_file():
+        try:
+            old = json.loads(mpath.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise BatchError(f"--out {out}: its {MANIFEST} is unreadable ({e}); choose another --out") from None
+        if not req.resume:
+            state = "finished" if (out / "summary.json").is_file() else "unfinished"
+            raise BatchError(
+                f"--out {out} already holds a batch ({state}: {old.get('scenario', {}).get('file')}, "
+                f"{old.get('runs')} runs, seed {old.get('seed')}); add --resume to continue it, or choose another --out"
+            )
+        if _identity(old) != _identity(manifest):
+            raise BatchError(
+                f"--out {out} holds a different batch ({_describe_difference(old, manifest)}); "
+                "--resume needs the same scenario, --runs, --seed, --set, --sweep and --steps"
+            )
+        return old
+    if req.resume:
+        if out.is_dir() and any(out.iterdir()):
+            raise BatchError(f"--out {out}: there is no batch to resume there (no {MANIFEST})")
+        return None  # nothing to resume: start afresh
+    if out.is_dir() and any(out.iterdir()):
+        raise BatchError(f"--out {out} is not empty; choose a new or empty directory")
+    return None
+
+
+def _probe_writable(out: Path, created: bool) -> None:
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as e:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise BatchError(f"--out {out}: cannot write there ({e.strerror or e})") from None
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def _tasks(p: Prepared, chunks: list[Chunk]) -> list[ChunkTask]:
+    sweep_paths = [s.path for s in p.sweeps]
+    return [
+        ChunkTask(
+            chunk=c,
+            seed=p.request.seed,
+            runs=p.request.runs,
+            data=p.points[c.point].data,
+            name=str(p.scenario_path),
+            key=p.key,
+            sweep_values=tuple(p.points[c.point].values[k] for k in sweep_paths),
+            swept=bool(sweep_paths),
+            steps=bool(p.request.steps),
+        )
+        for c in chunks
+    ]
+
+
+def _done_chunks(p: Prepared, chunk_dir: Path) -> set[int]:
+    done = set()
+    for c in p.chunks:
+        f = chunk_dir / c.filename
+        if f.is_file():
+            m = chunk_meta(f)
+            if m and m.get("key") == p.key and (m.get("id"), m.get("start"), m.get("stop")) == (c.id, c.start, c.stop):
+                done.add(c.id)
+    return done
+
+
+def _clean_temp(chunk_dir: Path) -> None:
+    for f in chunk_dir.glob("*.tmp-*"):
+        with contextlib.suppress(OSError):
+            f.unlink()
+
+
+def run_inline(tasks: list[ChunkTask], chunk_dir: Path):
+    from game.batch.worker import chunk_to_file
+
+    for t in tasks:
+        yield chunk_to_file((t, str(chunk_dir / t.chunk.filename)))
+
+
+def run_processes(tasks: list[ChunkTask], chunk_dir: Path, workers: int):
+    import multiprocessing as mp
+
+    from game.batch.worker import chunk_to_file, init_local_worker
+
+    ctx = mp.get_context(START_METHOD)
+    pool = ctx.Pool(processes=workers, initializer=init_local_worker)
+    try:
+        args = [(t, str(chunk_dir / t.chunk.filename)) for t in tasks]
+        yield from pool.imap_unordered(chunk_to_file, args, chunksize=1)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
+
+
+def connect(address: str, timeout: float = 20.0):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BatchError("--scheduler needs Dask distributed: pip install 'summit-game[cluster]'") from None
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as e:  # OSError, TimeoutError, ValueError for a bad address ...
+        raise BatchError(f"--scheduler {address}: cannot connect ({type(e).__name__}: {e})") from None
+
+
+def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
+    """Send chunks to a Dask cluster; the chunk files come back here (workers need no shared disk)."""
+    from distributed import as_completed
+
+    from game.batch.worker import chunk_bytes, write_atomic
+
+    try:
+        nthreads = sum(client.nthreads().values()) or 1
+    except Exception:
+        nthreads = 1
+    window = max(2, 2 * nthreads)
+    pending = list(reversed(tasks))
+    ac = as_completed()
+    futures = {}
+
+    def submit():
+        t = pending.pop()
+        f = client.submit(chunk_bytes, t, key=f"summit-chunk-{t.key}-{t.chunk.id}", pure=False, retries=2)
+        futures[f] = t
+        ac.add(f)
+
+    try:
+        for _ in range(min(window, len(pending))):
+            submit()
+        for fut in ac:
+            t = futures.pop(fut)
+            data = fut.result()
+            write_atomic(str(chunk_dir / t.chunk.filename), data)
+            del data
+            fut.release()
+            if pending:
+                submit()
+            yield t.chunk.id
+    except BaseException:
+        for f in list(futures):
+            with contextlib.suppress(Exception):
+                f.cancel()
+        raise
+
+
+def _log(p: Prepared, record: dict) -> None:
+    with contextlib.suppress(OSError):
+        with open(p.out / "log.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    out = p.out
+    chunk_dir = out / "chunks"
+    if p.complete:
+        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        with contextlib.suppress(OSError):
+            shutil.rmtree(chunk_dir)
+        msg = f"{out}: this batch is already complete."
+        print(msg, file=stderr)
+        return Outcome(0, out, summary, msg)
+
+    # The manifest first: from now on the directory is this batch's, and resumable.
+    write_text_atomic(out / MANIFEST, json.dumps(p.manifest, indent=2, sort_keys=True) + "\n")
+    copy = out / SCENARIO_COPY
+    if not copy.is_file() or copy.read_bytes() != p.scenario_bytes:
+        from game.batch.assemble import atomic_path
+
+        with atomic_path(copy) as tmp:
+            tmp.write_bytes(p.scenario_bytes)
+    chunk_dir.mkdir(exist_ok=True)
+    _clean_temp(chunk_dir)
+    done = _done_chunks(p, chunk_dir)
+    todo = [c for c in p.chunks if c.id not in done]
+    total = p.request.runs * len(p.points)
+    done_runs = sum(c.size for c in p.chunks if c.id in done)
+    by_id = {c.id: c for c in p.chunks}
+    engine = f"Dask scheduler {p.request.scheduler}" if p.request.scheduler else (
+        f"{min(p.workers, max(1, len(todo)))} local process(es)" if p.workers > 1 else "this process"
+    )
+    quiet = p.request.quiet
+    if not quiet:
+        again = f" (resuming: {done_runs:,} already on disk)" if done else ""
+        print(
+            f"batch: {total:,} runs of {p.manifest['scenario']['file']} in {len(p.chunks)} chunk(s) of up to "
+            f"{p.chunk_size:,}, on {engine} -> {out}{again}",
+            file=stderr,
+        )
+    progress = Progress(total, done_runs, stream=stderr, enabled=p.request.progress)
+    t0 = time.monotonic()
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    tasks = _tasks(p, todo)
+    client = None
+    try:
+        if todo:
+            if p.request.scheduler:
+                client = connect(p.request.scheduler)
+                stream = run_dask(tasks, chunk_dir, client)
+            elif p.workers == 1 or len(todo) == 1:
+                stream = run_inline(tasks, chunk_dir)
+            else:
+                stream = run_processes(tasks, chunk_dir, min(p.workers, len(todo)))
+            for cid in stream:
+                progress.update(by_id[cid].size)
+    except KeyboardInterrupt:
+        progress.close()
+        _clean_temp(chunk_dir)
+        n_done = len(_done_chunks(p, chunk_dir))
+        runs_done = sum(c.size for c in p.chunks if (chunk_dir / c.filename).is_file())
+        _log(p, {"started": started, "status": "interrupted", "engine": engine, "chunks_on_disk": n_done})
+        msg = (
+            f"Interrupted. {n_done} of {len(p.chunks)} chunks ({runs_done:,} of {total:,} runs) are saved in {out}.\n"
+            f"To resume: {resume_command(p)} --resume"
+        )
+        print(msg, file=stderr)
+        return Outcome(130, out, None, msg)
+    finally:
+        progress.close()
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+    elapsed = time.monotonic() - t0
+    new_runs = total - done_runs
+
+    summary = finish(p)
+    _log(
+        p,
+        {
+            "started": started,
+            "status": "complete",
+            "engine": engine,
+            "seconds": round(elapsed, 3),
+            "runs_computed": new_runs,
+            "runs_per_second": round(new_runs / elapsed, 1) if elapsed > 0 else None,
+        },
+    )
+    if not quiet:
+        from game.batch.report import console
+
+        print(console(summary), file=stdout)
+        rate = f", {new_runs / elapsed:,.0f} runs/s" if elapsed > 0 and new_runs else ""
+        print(f"\nbatch: done in {elapsed:.1f} s{rate}; results in {out}", file=stderr)
+    return Outcome(0, out, summary)
+
+
+def finish(p: Prepared) -> dict:
+    """Assemble the result files from the chunks, write summaries and plots, drop the chunks."""
+    from game.batch.report import markdown
+
+    out = p.out
+    chunk_dir = out / "chunks"
+    sweep_paths = [s.path for s in p.sweeps]
+    points = assemble(out, p.layout, p.points, p.chunks, p.request.runs, p.request.seed, sweep_paths, p.request.steps)
+    summary = {
+        "scenario": {k: p.manifest["scenario"][k] for k in ("file", "id", "title", "sha256")},
+        "version": p.manifest["version"],
+        "seed": p.request.seed,
+        "runs": p.request.runs,
+        "sets": p.manifest["sets"],
+        "sweeps": p.manifest["sweeps"],
+        "command": p.manifest["command"],
+        "confidence": 0.95,
+        "interval": "Wilson score",
+        "quantiles": "from a histogram of 4096 bins between each column's min and max",
+        "points": points,
+    }
+    write_text_atomic(out / "summary.md", markdown(summary))
+    if p.request.plots:
+        from game.batch.plots import write_plots
+
+        write_plots(out, summary)
+    # summary.json last: its presence marks the batch complete.
+    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    shutil.rmtree(chunk_dir, ignore_errors=True)
+    return summary
+
+
+def run_batch(req: Request, stdout=None, stderr=None) -> Outcome:
+    """Check and run a batch (the whole `batch` command; raises BatchError before any work)."""
+    return execute(prepare(req), stdout=stdout, stderr=stderr)

@@ -1,0 +1,189 @@
+"""Compute one chunk of worlds and pack it as an .npz file (runs in worker processes).
+
+Everything here is a pure function of the task: the worlds of a chunk depend only on
+(scenario data, seed, world indices), so a chunk computed by any worker, on any machine,
+at any time, is byte for byte the same file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from game.batch.layout import FAN_BINS, Chunk, upper_pairs
+from game.batch.overrides import format_value
+
+CHUNK_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    chunk: Chunk
+    seed: int
+    runs: int  # worlds per point (run index = point * runs + world)
+    data: dict  # raw scenario data of the point, overrides applied
+    name: str  # scenario file name, for messages
+    key: str  # fingerprint of (data, seed, runs): chunk files of another batch are never reused
+    sweep_values: tuple  # values of the swept paths at this point, in sweep order
+    swept: bool  # whether the batch has sweeps (adds the `point` column)
+    steps: bool  # keep per-turn series of every world
+
+
+_games: dict[str, object] = {}
+_games_lock = threading.Lock()
+
+
+def game_for(data: dict, name: str, key: str):
+    """The compiled game of a point, compiled once per process."""
+    with _games_lock:
+        game = _games.get(key)
+        if game is None:
+            from game.compiled import Game
+            from game.loader import parse_scenario
+
+            game = Game(parse_scenario(data, name))
+            if len(_games) > 64:
+                _games.clear()
+            _games[key] = game
+        return game
+
+
+def simulate_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
+    from game.state import simulate
+
+    c = task.chunk
+    game = game_for(task.data, task.name, task.key + f":{c.point}")
+    worlds = np.arange(c.start, c.stop, dtype=np.int64)
+    res = simulate(game, task.seed, worlds, record_steps=True)
+    if not np.array_equal(np.asarray(res["world"]), worlds):
+        raise RuntimeError(f"engine returned worlds {res['world'][:3]}... for chunk {c.id}; expected {c.start}..{c.stop - 1}")
+    return pack(game, task, res)
+
+
+def pack(game, task: ChunkTask, res: dict) -> dict[str, np.ndarray]:
+    """The arrays of a chunk file, from the engine's output."""
+    A = len(game.actor_ids)
+    pairs = [(i, j) for i in range(A) for j in range(i + 1, A)]
+    fmin = np.array([f.min for f in game.scenario.factors], dtype=np.float64)
+    fmax = np.array([f.max for f in game.scenario.factors], dtype=np.float64)
+    out = {
+        "world": np.asarray(res["world"], dtype=np.int64),
+        "factors": np.asarray(res["factors"], dtype=np.float64),
+        "relations": upper_pairs(np.asarray(res["relations"]), pairs),
+        "scores": np.asarray(res["scores"], dtype=np.float64),
+        "closest": np.asarray(res["closest"], dtype=np.int16),
+        "blocs": np.asarray(res["blocs"], dtype=np.int8),
+        "outcomes": np.asarray(res["outcomes"], dtype=bool),
+        "move_counts": np.asarray(res["move_counts"], dtype=np.int32),
+    }
+    fs = np.asarray(res["factor_series"], dtype=np.float64)  # [T+1, W, F]
+    rs = upper_pairs(np.asarray(res["relation_series"]), pairs)  # [T+1, W, P]
+    out["fan_factors"] = histogram_per_turn(fs, fmin, fmax)
+    out["fan_relations"] = histogram_per_turn(rs, np.full(len(pairs), -1.0), np.full(len(pairs), 1.0))
+    if task.steps:
+        out["factor_series"] = np.ascontiguousarray(fs.transpose(1, 0, 2))  # [W, T+1, F]
+        out["relation_series"] = np.ascontiguousarray(rs.transpose(1, 0, 2))  # [W, T+1, P]
+    out["csv"] = np.frombuffer(csv_rows(game, task, out).encode(), dtype=np.uint8)
+    meta = {
+        "format": CHUNK_FORMAT,
+        "key": task.key,
+        "id": task.chunk.id,
+        "point": task.chunk.point,
+        "start": task.chunk.start,
+        "stop": task.chunk.stop,
+        "steps": task.steps,
+    }
+    out["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    return out
+
+
+def histogram_per_turn(series: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins: int = FAN_BINS) -> np.ndarray:
+    """[T, W, K] values -> [T, K, bins] counts over each column's fixed range (integer, order-free)."""
+    T, W, K = series.shape
+    if K == 0 or W == 0:
+        return np.zeros((T, K, bins), dtype=np.int64)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    idx = np.floor((series - lo) / span * bins)
+    idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, bins - 1).astype(np.int64)
+    flat = (np.arange(T)[:, None, None] * K + np.arange(K)[None, None, :]) * bins + idx
+    return np.bincount(flat.ravel(), minlength=T * K * bins).reshape(T, K, bins)
+
+
+def _floats(a: np.ndarray) -> list[list[str]]:
+    return [list(map(repr, col)) for col in a.T.tolist()]
+
+
+def _ints(a: np.ndarray) -> list[list[str]]:
+    return [list(map(str, col)) for col in a.T.tolist()]
+
+
+def csv_rows(game, task: ChunkTask, a: dict) -> str:
+    """The chunk's rows of runs.csv (no header), one line per world, in world order."""
+    c = task.chunk
+    W = c.size
+    if W == 0:
+        return ""
+    world = a["world"]
+    cols: list[list[str]] = [list(map(str, (world + c.point * task.runs).tolist()))]
+    if task.swept:
+        cols.append([str(c.point)] * W)
+    cols.append(list(map(str, world.tolist())))
+    cols.append([str(task.seed)] * W)
+    for v in task.sweep_values:
+        cols.append([format_value(v)] * W)
+    cols += _floats(a["factors"])
+    cols += _floats(a["relations"])
+    ids = np.array(game.actor_ids, dtype=object)
+    cols += [list(col) for col in ids[a["closest"]].T]
+    cols += _ints(a["blocs"])
+    cols += _ints(a["outcomes"].astype(np.int8))
+    cols += _floats(a["scores"])
+    cols += _ints(a["move_counts"])
+    return "".join(",".join(row) + "\n" for row in zip(*cols))
+
+
+def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Write a file so that it is either complete or absent, never half-written."""
+    tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def chunk_bytes(task: ChunkTask) -> bytes:
+    """For remote workers (Dask): the chunk file's bytes, written by the client."""
+    return to_bytes(simulate_chunk(task))
+
+
+def chunk_to_file(args: tuple[ChunkTask, str]) -> int:
+    """For local worker processes: compute a chunk and write it to `path` atomically."""
+    task, path = args
+    write_atomic(path, to_bytes(simulate_chunk(task)))
+    return task.chunk.id
+
+
+def init_local_worker() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them cleanly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
