@@ -671,6 +671,18 @@ def _split_loc(loc: tuple, etype: str, data: Any) -> _Err:
     return _Err(path, unions, etype, "", {}, None, field, on_key)
 
 
+def _err_from(e: dict) -> _Err:
+    """A pydantic error dict as an _Err (data path separated from union tags; `ctx["at"]` applied)."""
+    err = _split_loc(tuple(e["loc"]), e["type"], None)
+    err.msg = e.get("msg", "")
+    err.ctx = dict(e.get("ctx") or {})
+    err.input = e.get("input")
+    at = err.ctx.get("at")
+    if at:
+        err.path = err.path + tuple(at.split("."))
+    return err
+
+
 class _Translator:
     def __init__(self, reader: _Reader | None, data: Any, filename: str):
         self.reader = reader
@@ -705,17 +717,7 @@ class _Translator:
 
     # -- errors
     def translate(self, exc: ValidationError) -> list[Problem]:
-        errs = []
-        for e in exc.errors(include_url=False):
-            err = _split_loc(tuple(e["loc"]), e["type"], self.data)
-            err.msg = e.get("msg", "")
-            err.ctx = dict(e.get("ctx") or {})
-            err.input = e.get("input")
-            at = err.ctx.get("at")
-            if at:
-                err.path = err.path + tuple(at.split("."))
-            errs.append(err)
-        return self._resolve_unions(errs)
+        return self._resolve_unions([_err_from(e) for e in exc.errors(include_url=False)])
 
     def _resolve_unions(self, errs: list[_Err]) -> list[Problem]:
         out: list[Problem] = []
@@ -731,8 +733,17 @@ class _Translator:
                     err.field = [err.field]
                     missing[err.path] = err
             else:
-                out.append(self.one(err))
-        out.extend(self.one(err) for err in missing.values())
+                out.append(err)
+        # an unknown key that is a misspelling of a missing key: one message, not two
+        for err in out:
+            if err.type == "extra_forbidden" and err.path[:-1] in missing:
+                model = _model_of(_type_at(err.path[:-1])[0])
+                hint = _closest(err.field, model.model_fields) if model else None
+                if hint in missing[err.path[:-1]].field:
+                    err.ctx["required"] = True
+                    missing[err.path[:-1]].field.remove(hint)
+        out = [self.one(err) for err in out]
+        out.extend(self.one(err) for err in missing.values() if err.field)
         for upath, group in groups.items():
             tags: dict[str, list[_Err]] = {}
             for err in group:
@@ -832,7 +843,10 @@ class _Translator:
             allowed = list(model.model_fields) if model else []
             hint = _closest(err.field, allowed)
             msg = f"unknown key '{err.field}'"
-            msg += f"; did you mean '{hint}'?" if hint else ""
+            if hint and err.ctx.get("required"):
+                msg += f" (did you mean '{hint}'? '{hint}' is required and missing)"
+            else:
+                msg += f" (did you mean '{hint}'?)" if hint else ""
             msg += f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
             return self.problem(path, msg, key=True)
         if err.on_key:  # a dict key (payoffs: ACTOR_ID, turn: {min/max})
@@ -872,8 +886,8 @@ class _Translator:
             options = re.findall(r"'([^']*)'", expected)
             hint = _closest(value, options) if isinstance(value, str) else None
             msg = f"{shown} is not allowed"
-            msg += f"; did you mean '{hint}'?" if hint else ""
-            return self.problem(path, f"{msg} allowed: {expected}")
+            msg += f" (did you mean '{hint}'?)" if hint else ""
+            return self.problem(path, f"{msg}; allowed: {expected}")
         if etype in ("too_short", "too_long"):
             n = ctx.get("actual_length")
             if etype == "too_short":
@@ -908,7 +922,7 @@ class _Translator:
             tag = ctx.get("tag", "")
             opts = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
             hint = _closest(tag, opts)
-            return self.problem(path + ("kind",), f"kind '{tag}' is not allowed" + (f"; did you mean '{hint}'?" if hint else "") + f" allowed: {ctx.get('expected_tags', '')}")
+            return self.problem(path + ("kind",), f"kind '{tag}' is not allowed" + (f" (did you mean '{hint}'?)" if hint else "") + f"; allowed: {ctx.get('expected_tags', '')}")
         if etype in ("duplicate_id", "term_date", "bounds", "term", "references") or etype not in _PYDANTIC_TYPES:
             return self.problem(path, err.msg)
         return self.problem(path, err.msg[:1].lower() + err.msg[1:] if err.msg else etype)
@@ -936,53 +950,102 @@ _PYDANTIC_TYPES = {
 # --- best-effort reference checks on broken data -------------------------------------------------
 
 
-def _prunable(path: tuple, data: Any) -> tuple | None:
-    """The closest enclosing list item (or optional key) whose removal drops the broken value at `path`."""
+_NO_VALUE = object()
+
+
+def _placeholder(path: tuple) -> Any:
+    """A valid stand-in for a broken required value (not for ids or dates, which references use)."""
+    if not path or path[-1] in ("id", "actor", "factor", "move", "outcome", "between", "relation", "kind"):
+        return _NO_VALUE
+    t, meta, _ = _type_at(path)
+    if t is None:
+        return _NO_VALUE
+    bare, more = _strip(t)
+    meta = list(meta) + more
+    if get_origin(bare) is Literal:
+        return get_args(bare)[0]
+    if bare is bool:
+        return False
+    if bare in (int, float):
+        lo, lo_op, hi, hi_op = _bounds(meta)
+        if lo is not None and hi is not None:
+            v = (lo + hi) / 2
+        elif lo is not None:
+            v = lo + 1
+        elif hi is not None:
+            v = hi - 1
+        else:
+            v = 0
+        return int(v) if bare is int else float(v)
+    if bare is str:
+        for m in meta:
+            pattern = getattr(m, "pattern", None)
+            if pattern and pattern.startswith("^#"):
+                return "#000000"
+            if pattern:
+                return _NO_VALUE
+        return "x"
+    return _NO_VALUE
+
+
+def _repair(path: tuple, data: Any, tried: set) -> tuple | None:
+    """How to take the broken value at `path` out of the way: ("set", path, stand-in) for a
+    required value, else ("del", path) for the closest optional key or list item; None if nothing."""
     for n in range(len(path), 0, -1):
         p = path[:n]
         parent = _get(data, p[:-1])
         if isinstance(parent, list) and isinstance(p[-1], int):
-            return p
+            return ("del", p)
         if isinstance(parent, dict):
-            t = _type_at(p[:-1])[0]
-            model = _model_of(t)
+            model = _model_of(_type_at(p[:-1])[0])
             if model is None:  # a dict of entries (payoffs): drop the entry
-                return p
+                return ("del", p)
             f = model.model_fields.get(p[-1]) if isinstance(p[-1], str) else None
             if f is None or not f.is_required():
-                return p
+                return ("del", p)
+            if n == len(path) and p not in tried:
+                v = _placeholder(p)
+                if v is not _NO_VALUE:
+                    return ("set", p, v)
     return None
 
 
-def _defined_kinds(path: tuple) -> set[str]:
-    """Which kinds of id are defined by the entry at `path` (pruning it hides those ids)."""
+_ID = re.compile(r"^[a-z][a-z0-9_\-]*$")
+
+
+def _defines(path: tuple, value: Any) -> tuple[set[str], set[str]]:
+    """The ids defined by the entry at `path`, and the kinds of id it may have defined but
+    whose id is itself broken (references of those kinds cannot be judged then)."""
     head = path[:1]
-    if head == ("actors",):
-        return {"actor"}
-    if head == ("factors",):
-        return {"factor"}
-    if head == ("sources",):
-        return {"source"}
-    if head == ("moves",) and len(path) <= 4:
-        return {"move"} | ({"actor"} if len(path) == 2 else set())
-    if head == ("events",) and len(path) <= 4:
-        return {"event outcome"}
-    return set()
-
-
-def _pruned_ids(value: Any) -> set[str]:
+    kind = {("actors",): "actor", ("factors",): "factor", ("sources",): "source"}.get(head)
     ids: set[str] = set()
-    if isinstance(value, dict):
-        for k in ("id", "actor"):
-            if isinstance(value.get(k), str):
-                ids.add(value[k])
-        for item in value.get("moves", []) if isinstance(value.get("moves"), list) else []:
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                ids.add(item["id"])
-        for item in value.get("outcomes", []) if isinstance(value.get("outcomes"), list) else []:
-            if isinstance(item, dict) and isinstance(item.get("id"), str):
-                ids.add(item["id"])
-    return ids
+    kinds: set[str] = set()
+
+    def take(item, key, what):
+        v = item.get(key) if isinstance(item, dict) else None
+        if isinstance(v, str) and _ID.match(v):
+            ids.add(v)
+        else:
+            kinds.add(what)
+
+    if kind and len(path) == 2:
+        take(value, "id", kind)
+    elif head == ("moves",) and len(path) == 2:
+        take(value, "actor", "actor")
+        moves = value.get("moves") if isinstance(value, dict) else None
+        for m in moves if isinstance(moves, list) else [None]:
+            take(m, "id", "move")
+    elif head == ("moves",) and len(path) == 4:
+        take(value, "id", "move")
+    elif head == ("events",) and len(path) == 2:
+        outs = value.get("outcomes") if isinstance(value, dict) else None
+        for o in outs if isinstance(outs, list) else [None]:
+            take(o, "id", "event outcome")
+    elif head == ("events",) and len(path) == 4:
+        take(value, "id", "event outcome")
+    elif head == ("payoffs",) and len(path) == 2:
+        ids.add(str(path[1]))
+    return ids, kinds
 
 
 def _best_effort_references(data: dict, errors: list[_Err], filename: str, translator: _Translator) -> list[Problem]:
@@ -994,40 +1057,49 @@ def _best_effort_references(data: dict, errors: list[_Err], filename: str, trans
     dropped: set[str] = set()
     kinds: set[str] = set()  # "unknown <kind>" messages to hold back (a definition was pruned)
     pruned: list[tuple] = []  # original paths of everything pruned
-    broken: list[tuple] = [e.path for e in errors]
-    for _round in range(3):
-        targets = []
+    broken: list[tuple] = [e.path + ((e.field,) if e.type == "missing" else ()) for e in errors]
+    tried: set[tuple] = set()  # work paths already given a stand-in value
+    for _round in range(4):
+        actions = []
         for path in broken:
-            # translate an original path into the pruned data
             p = _to_work(path, index_maps)
             if p is None:
                 continue
-            tgt = _prunable(p, work)
-            if tgt is None:
+            act = _repair(p, work, tried)
+            if act is None:
                 return []
-            targets.append(tgt)
-        # remove deepest first, list items by descending index
-        for tgt in sorted(set(targets), key=lambda x: (-len(x), [(-v if isinstance(v, int) else 0) for v in x])):
+            actions.append(act)
+        # deepest first, and list items by descending index, so that earlier paths stay valid
+        for act in sorted(set((a[0], a[1]) for a in actions), key=lambda a: (-len(a[1]), [(-v if isinstance(v, int) else 0) for v in a[1]])):
+            kind, tgt = act
             parent = _get(work, tgt[:-1])
             key = tgt[-1]
             orig_tgt = _from_work(tgt, index_maps)
             pruned.append(orig_tgt)
-            kinds |= _defined_kinds(orig_tgt)
-            if isinstance(parent, list) and isinstance(key, int) and key < len(parent):
-                dropped |= _pruned_ids(parent[key])
+            if kind == "set":
+                if isinstance(parent, dict):
+                    parent[key] = next(a[2] for a in actions if a[0] == "set" and a[1] == tgt)
+                    tried.add(tgt)
+            elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+                ids, ks = _defines(orig_tgt, parent[key])
+                dropped |= ids
+                kinds |= ks
                 del parent[key]
                 lp = tgt[:-1]
                 mapping = index_maps.setdefault(_from_work(lp, index_maps), list(range(len(parent) + 1)))
                 del mapping[key]
             elif isinstance(parent, dict) and key in parent:
-                dropped |= _pruned_ids(parent[key])
-                if len(tgt) == 2 and tgt[0] == "payoffs":
-                    dropped.add(str(key))
+                ids, ks = _defines(orig_tgt, parent[key])
+                dropped |= ids
+                kinds |= ks
                 del parent[key]
         try:
             scenario = S.Scenario.model_validate(work, context={"skip_references": True})
         except ValidationError as exc:
-            broken = [_from_work(_split_loc(tuple(e["loc"]), e["type"], work).path, index_maps) for e in exc.errors(include_url=False)]
+            broken = []
+            for e in exc.errors(include_url=False):
+                err = _err_from(e)
+                broken.append(_from_work(err.path + ((err.field,) if err.type == "missing" else ()), index_maps))
             continue
         except Exception:
             return []
@@ -1097,10 +1169,7 @@ def _validate(data: Any, filename: str, reader: _Reader | None) -> S.Scenario:
     try:
         scenario = S.Scenario.model_validate(data, context={"skip_references": True})
     except ValidationError as exc:
-        errs = []
-        for e in exc.errors(include_url=False):
-            err = _split_loc(tuple(e["loc"]), e["type"], data)
-            errs.append(err)
+        errs = [_err_from(e) for e in exc.errors(include_url=False)]
         structural = tr.translate(exc)
         structural = [p for p in structural if not any(p.path[: len(t)] == t for t in tainted)]
         problems.extend(structural)
