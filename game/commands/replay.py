@@ -1,0 +1,33 @@
+"""`replay`: play one world of a batch again on its own and print its turn-by-turn history."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+NAME = "replay"
+HELP = "Replay world K of a batch on its own, printing its history turn by turn (exactly as in the batch)."
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="output directory of a batch (holds manifest.json)")
+    p.add_argument("--run", "-k", dest="run_index", type=_int, required=True, metavar="K", help="run index (the `run` column of runs.csv)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from game.batch.replay import ReplayError, replay
+
+    try:
+        for line in replay(args.dir, args.run_index):
+            print(line)
+    except ReplayError as e:
+        print(f"summit replay: error: {e}", file=sys.stderr)
+        return 2
+    return 0
