@@ -81,6 +81,7 @@ class Prepared:
     key: str
     workers: int
     complete: bool = False  # --resume of a batch that already finished
+    client: object = None  # Dask client, connected while preparing
 
 
 @dataclass
@@ -234,7 +235,15 @@ def prepare(req: Request) -> Prepared:
     }
     if existing and (out / "summary.json").is_file():
         prepared.complete = True
-    _probe_writable(out, created=not existing)
+    if req.scheduler and not prepared.complete:
+        prepared.client = connect(req.scheduler)
+    try:
+        _probe_writable(out, created=not existing)
+    except BatchError:
+        if prepared.client is not None:
+            with contextlib.suppress(Exception):
+                prepared.client.close()
+        raise
     return prepared
 
 
@@ -369,7 +378,7 @@ def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
         nthreads = 1
     window = max(2, 2 * nthreads)
     pending = list(reversed(tasks))
-    ac = as_completed()
+    ac = as_completed(loop=client.loop)
     futures = {}
 
     def submit():
@@ -409,6 +418,9 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     out = p.out
     chunk_dir = out / "chunks"
     if p.complete:
+        if p.client is not None:
+            with contextlib.suppress(Exception):
+                p.client.close()
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         with contextlib.suppress(OSError):
             shutil.rmtree(chunk_dir)
@@ -446,11 +458,11 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     t0 = time.monotonic()
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     tasks = _tasks(p, todo)
-    client = None
+    client = p.client
     try:
         if todo:
             if p.request.scheduler:
-                client = connect(p.request.scheduler)
+                client = p.client or connect(p.request.scheduler)
                 stream = run_dask(tasks, chunk_dir, client)
             elif p.workers == 1 or len(todo) == 1:
                 stream = run_inline(tasks, chunk_dir)

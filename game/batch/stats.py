@@ -26,7 +26,9 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return (lo, hi)
 
 
 def hist_quantiles(counts: np.ndarray, lo: float, hi: float, qs=QUANTILES) -> list[float]:
@@ -41,7 +43,7 @@ def hist_quantiles(counts: np.ndarray, lo: float, hi: float, qs=QUANTILES) -> li
     cum = np.cumsum(counts)
     out = []
     for q in qs:
-        target = q * n
+        target = max(q * n, 1e-9)  # q = 0: the first non-empty bin
         k = int(np.searchsorted(cum, target, side="left"))
         k = min(k, bins - 1)
         before = cum[k - 1] if k > 0 else 0
