@@ -1,0 +1,105 @@
+"""`summit play`: open the classroom front end (pygame-ce + pygame_gui)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+NAME = "play"
+HELP = "Play a scenario in a window: the class at the table, the AI for the other leaders."
+
+
+def add_arguments(p):
+    p.add_argument("scenario", nargs="?", help="a shipped scenario id or a scenario file (default: the start screen)")
+    p.add_argument("--humans", default=None, metavar="ID,...", help="leaders played by students, e.g. kim,trump (default: none)")
+    p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
+    p.add_argument("--autoplay", type=int, default=0, metavar="TURNS", help="let the AI play this many turns first")
+    p.add_argument("--screenshot", metavar="FILE", help="save the window to a PNG after start-up and exit")
+    p.add_argument("--size", default="1280x720", metavar="WxH", help="window size (default 1280x720)")
+    p.add_argument("--fullscreen", action="store_true", help="start in full screen (F11 toggles)")
+    p.add_argument("--load", metavar="SAVE", help="continue a saved game (JSON)")
+    p.add_argument("--batch", metavar="DIR", help="a Monte Carlo batch directory (with manifest.json)")
+    p.add_argument("--run", dest="world", type=int, default=None, metavar="K", help="with --batch: open world K and step through it")
+    p.add_argument("--screen", choices=["start", "table", "debrief", "menu", "help"], default=None,
+                   help="with --screenshot: which screen to capture (default: the one the options lead to)")
+    p.add_argument("--worlds", type=int, default=400, help="AI-only worlds to compare with in the debrief (default 400)")
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = text.lower().split("x")
+        return max(640, int(w)), max(360, int(h))
+    except ValueError:
+        raise SystemExit(f"summit play: error: --size must look like 1280x720, not {text!r}") from None
+
+
+def run(args) -> int:
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    if args.world is not None and not args.batch:
+        print("summit play: error: --run needs --batch DIR", file=sys.stderr)
+        return 2
+    from game.ui import engine
+    from game.ui.app import App
+    from game.ui.session import Session
+
+    app = App(size=_size(args.size), strict=False, mc_worlds=args.worlds, animate=not args.screenshot)
+    if args.fullscreen:
+        app.toggle_fullscreen()
+    humans = [h.strip() for h in (args.humans or "").split(",") if h.strip()]
+    try:
+        if args.load:
+            session = Session.load(args.load)
+        elif args.batch:
+            session = Session.from_batch(args.batch, args.world if args.world is not None else 0)
+        elif args.scenario:
+            path = engine.find_scenario(args.scenario)
+            scenario = engine.load_scenario(path)
+            ids = [a.id for a in scenario.actors]
+            unknown = [h for h in humans if h not in ids]
+            if unknown:
+                print(f"summit play: error: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(ids)}", file=sys.stderr)
+                return 2
+            session = Session.new(path, humans, args.seed, scenario=scenario)
+        else:
+            session = None
+    except (engine.ScenarioProblem, ValueError) as exc:
+        if args.screenshot or not args.scenario:
+            print(f"summit play: {exc}", file=sys.stderr)
+            return 1
+        # A broken scenario file: show the validator's messages on the start screen.
+        app.show_start(Path(args.scenario))
+        session = None
+        print(str(exc), file=sys.stderr)
+        return app.run()
+    if session is None:
+        app.show_start(Path(args.scenario) if args.scenario else None)
+    else:
+        if args.autoplay:
+            session.autoplay(args.autoplay)
+        app.start_session(session)
+    screen = args.screen
+    if screen == "start":
+        app.show_start()
+    elif screen == "table" and session is not None:
+        app.show_table()
+    elif screen == "debrief" and session is not None:
+        app.show_debrief()
+    elif screen == "menu":
+        app.open_menu()
+    elif screen == "help":
+        app.open_help()
+    if args.screenshot:
+        app.run_frames(3)
+        if app.screen is not None and app.screen.name == "debrief":
+            import time
+
+            deadline = time.monotonic() + 60
+            while not app.screen.mc.finished and time.monotonic() < deadline:
+                time.sleep(0.05)
+            app.run_frames(2)
+        out = app.screenshot(args.screenshot)
+        print(f"Saved {out}")
+        return 0
+    return app.run()

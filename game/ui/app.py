@@ -1,0 +1,408 @@
+"""The application: the window, the frame loop, screen switching, overlays, save/load.
+
+Tests drive it deterministically: post pygame events, then ``app.run_frames(n)`` pumps n
+frames with a fixed time step (no sleeping, no clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import traceback
+import warnings
+from pathlib import Path
+
+import pygame
+import pygame_gui
+
+from game.ui import theme as T
+from game.ui.screen import Screen
+
+FIXED_DT = 1 / 60
+# pygame_gui warns when a theme font size is first used; sizes scale with the window, so that is expected.
+warnings.filterwarnings("ignore", message=".*(not already loaded|Preload this font|pre-load font).*", category=UserWarning)
+
+
+class App:
+    def __init__(self, size=(T.DESIGN_W, T.DESIGN_H), strict: bool = False, mc_worlds: int = 400,
+                 save_dir: Path | str = "saves", export_dir: Path | str = "out", animate: bool = True):
+        pygame.display.init()
+        pygame.font.init()
+        pygame.key.set_repeat(0)
+        self.strict = strict  # tests: exceptions propagate; in class: shown as a message
+        self.mc_worlds = int(mc_worlds)
+        self.save_dir = Path(save_dir)
+        self.export_dir = Path(export_dir)
+        self.animate = animate
+        size = (max(T.MIN_W, int(size[0])), max(T.MIN_H, int(size[1])))
+        pygame.display.set_caption("Summit — great-power diplomacy around North Korea")
+        self.window = pygame.display.set_mode(size, pygame.RESIZABLE)
+        self.windowed_size = size
+        self.fullscreen = False
+        self.layout = T.Layout(self.window.get_size())
+        self._managers: dict[float, pygame_gui.UIManager] = {}
+        self.manager = self._manager_for(self.layout)
+        self.screen: Screen | None = None
+        self.overlay: Screen | None = None
+        self.session = None
+        self.running = True
+        self.frame = 0
+        self.errors: list[str] = []
+        self._error_streak = 0
+        self.last_saved: Path | None = None
+
+    # --- managers and layout -----------------------------------------------------------
+
+    def _manager_for(self, layout: T.Layout) -> pygame_gui.UIManager:
+        key = layout.s
+        m = self._managers.get(key)
+        if m is None:
+            m = pygame_gui.UIManager(layout.size, None, enable_live_theme_updates=False)
+            data = T._gui_data_dir()
+            m.add_font_paths("fira_code", str(data / "FiraCode-Regular.ttf"), str(data / "FiraCode-Bold.ttf")
+                             if (data / "FiraCode-Bold.ttf").exists() else None)
+            m.get_theme().load_theme(T.scaled_theme(layout.s))
+            self._managers[key] = m
+        else:
+            m.set_window_resolution(layout.size)
+        return m
+
+    def _apply_size(self, size):
+        size = (max(T.MIN_W, int(size[0])), max(T.MIN_H, int(size[1])))
+        if self.window.get_size() != size:
+            flags = pygame.FULLSCREEN if self.fullscreen else pygame.RESIZABLE
+            self.window = pygame.display.set_mode(size, flags)
+        self.relayout()
+
+    def relayout(self):
+        size = self.window.get_size()
+        new = T.Layout(size)
+        if new.size == self.layout.size and new.s == self.layout.s and self.manager is self._manager_for(new):
+            return
+        for part in (self.overlay, self.screen):
+            if part is not None:
+                part.teardown()
+        self.layout = new
+        self.manager = self._manager_for(new)
+        if self.screen is not None:
+            self.screen.build()
+        if self.overlay is not None:
+            self.screen and self.screen.set_visible(False)
+            self.overlay.build()
+
+    def toggle_fullscreen(self):
+        try:
+            if not self.fullscreen:
+                self.windowed_size = self.window.get_size()
+                info = pygame.display.get_desktop_sizes()[0] if pygame.display.get_desktop_sizes() else self.windowed_size
+                self.fullscreen = True
+                self.window = pygame.display.set_mode(info, pygame.FULLSCREEN)
+            else:
+                self.fullscreen = False
+                self.window = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
+        except pygame.error:
+            self.fullscreen = False
+            self.window = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
+        self.relayout()
+
+    # --- screens -------------------------------------------------------------------------
+
+    def set_screen(self, screen: Screen):
+        self.close_overlay()
+        if self.screen is not None:
+            self.screen.teardown()
+            self.screen.on_close()
+        self.screen = screen
+        screen.build()
+
+    def open_overlay(self, overlay: Screen):
+        self.close_overlay()
+        if self.screen is not None:
+            self.screen.set_visible(False)
+        self.overlay = overlay
+        overlay.build()
+
+    def close_overlay(self):
+        if self.overlay is not None:
+            self.overlay.teardown()
+            self.overlay = None
+            if self.screen is not None:
+                self.screen.set_visible(True)
+                refresh = getattr(self.screen, "refresh_visibility", None)
+                if refresh:
+                    refresh()
+
+    def show_start(self, path=None):
+        from game.ui.start import StartScreen
+
+        self.session = None
+        self.set_screen(StartScreen(self, path))
+
+    def start_session(self, session):
+        from game.ui.table import TableScreen
+
+        self.session = session
+        if session.state.over:
+            self.show_debrief()
+        else:
+            self.set_screen(TableScreen(self))
+
+    def show_table(self):
+        from game.ui.table import TableScreen
+
+        if self.session is not None:
+            self.set_screen(TableScreen(self))
+
+    def show_debrief(self):
+        from game.ui.debrief import DebriefScreen
+
+        if self.session is not None:
+            self.set_screen(DebriefScreen(self))
+
+    def show_message(self, title: str, text: str, error: bool = False):
+        from game.ui.overlays import MessageOverlay
+
+        self.open_overlay(MessageOverlay(self, title, text, error=error))
+
+    def open_menu(self):
+        from game.ui.overlays import MenuOverlay
+
+        self.open_overlay(MenuOverlay(self))
+
+    def open_help(self):
+        from game.ui.overlays import HelpOverlay
+
+        self.open_overlay(HelpOverlay(self))
+
+    def open_load_dialog(self):
+        from game.ui.overlays import FileOverlay
+
+        self.save_dir.mkdir(parents=True, exist_ok=True) if self._can_write(self.save_dir) else None
+        self.open_overlay(FileOverlay(self, "Load a saved game", self.save_dir, {".json"}, self.load_game))
+
+    @staticmethod
+    def _can_write(path: Path) -> bool:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            return True
+        except OSError:
+            return False
+
+    # --- game actions ----------------------------------------------------------------------
+
+    def save_game(self, path=None) -> Path | None:
+        if self.session is None:
+            self.show_message("Nothing to save", "Start a game first; saving keeps a game in progress.")
+            return None
+        if path is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            sid = getattr(self.session.scenario, "id", "game")
+            path = self.save_dir / f"{sid}-turn{self.session.state.turn:02d}-{stamp}.json"
+        try:
+            saved = self.session.save(path)
+        except Exception as exc:  # noqa: BLE001
+            if self.strict and not isinstance(exc, OSError):
+                raise
+            self.show_message("Could not save", f"{path}: {exc}", error=True)
+            return None
+        self.last_saved = saved
+        self.show_message("Game saved", f"Saved to {saved}.\nLoad it from the menu (Esc → Load) to continue exactly from here.")
+        return saved
+
+    def load_game(self, path) -> bool:
+        from game.ui.session import Session
+
+        try:
+            session = Session.load(path)
+        except Exception as exc:  # noqa: BLE001 - a damaged save is a message, never a crash
+            self.show_message("Cannot load this game", f"{path}\n\n{exc}", error=True)
+            return False
+        self.start_session(session)
+        return True
+
+    def restart(self):
+        from game.ui.session import Session
+
+        s = self.session
+        if s is None:
+            self.show_start()
+            return
+        try:
+            if s.batch and s.batch.get("dir"):
+                new = Session.from_batch(s.batch["dir"], s.batch["run"])
+            else:
+                new = Session.new(s.scenario_path, s.humans, s.seed, scenario=s.scenario)
+        except Exception as exc:  # noqa: BLE001
+            if self.strict:
+                raise
+            self.show_message("Cannot restart", str(exc), error=True)
+            return
+        self.start_session(new)
+
+    def quit(self):
+        self.running = False
+
+    # --- the frame ---------------------------------------------------------------------------
+
+    def _text_focused(self) -> bool:
+        focus = self.manager.get_focus_set() or set()
+        return any(isinstance(el, (pygame_gui.elements.UITextEntryLine, pygame_gui.elements.UITextEntryBox)) for el in focus)
+
+    def _global_key(self, event) -> bool:
+        key, mods = event.key, event.mod
+        if key == pygame.K_F11:
+            self.toggle_fullscreen()
+            return True
+        if key == pygame.K_s and mods & pygame.KMOD_CTRL:
+            if self.session is not None:
+                self.save_game()
+            return True
+        if key == pygame.K_ESCAPE:
+            if self.overlay is not None:
+                closer = getattr(self.overlay, "escape", None)
+                closer() if closer else self.close_overlay()
+            elif self.screen is not None and getattr(self.screen, "escape", None) and self.screen.escape():
+                pass
+            else:
+                self.open_menu()
+            return True
+        if key in (pygame.K_F1,) or (key == pygame.K_h and not self._text_focused()):
+            if self.overlay is not None and getattr(self.overlay, "name", "") == "help":
+                self.close_overlay()
+            elif self.overlay is None or getattr(self.overlay, "name", "") in ("menu",):
+                self.open_help()
+            return True
+        return False
+
+    def dispatch(self, event):
+        if event.type == pygame.QUIT:
+            self.quit()
+            return
+        if event.type == pygame.VIDEORESIZE:
+            if not self.fullscreen:
+                self._apply_size((event.w, event.h))
+            return
+        if event.type in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED):
+            self.relayout()
+            return
+        self.manager.process_events(event)
+        if event.type == pygame.KEYDOWN and self._global_key(event):
+            return
+        if event.type == pygame.KEYDOWN and self._text_focused() and event.key not in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            return
+        target = self.overlay if self.overlay is not None else self.screen
+        if target is not None:
+            target.handle(event)
+
+    def step(self, events=None, dt: float | None = None):
+        """One frame: events, update, draw. dt defaults to the fixed 1/60 s."""
+        dt = FIXED_DT if dt is None else float(dt)
+        if events is None:
+            events = pygame.event.get()
+        if self.window.get_size() != self.layout.size:
+            self.relayout()
+        for event in events:
+            self.dispatch(event)
+            if not self.running:
+                return
+        if self.screen is not None:
+            self.screen.update(dt)
+        if self.overlay is not None:
+            self.overlay.update(dt)
+        self.manager.update(dt)
+        self.draw()
+        self.frame += 1
+
+    def draw(self):
+        surf = self.window
+        surf.fill(T.BG)
+        if self.screen is not None:
+            self.screen.draw(surf)
+        if self.overlay is not None:
+            self.overlay.draw(surf)
+        self.manager.draw_ui(surf)
+        if self.overlay is not None and hasattr(self.overlay, "draw_over"):
+            self.overlay.draw_over(surf)
+        pygame.display.flip()
+
+    def run_frames(self, n: int, dt: float = FIXED_DT):
+        for _ in range(int(n)):
+            if not self.running:
+                break
+            self.step(dt=dt)
+
+    def screenshot(self, path) -> Path:
+        path = Path(path)
+        if path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.window, str(path))
+        return path
+
+    def run(self) -> int:
+        """The real-time loop (a classroom: errors become messages, never a crash)."""
+        clock = pygame.time.Clock()
+        while self.running:
+            dt = min(0.1, clock.tick(60) / 1000.0)
+            try:
+                self.step(dt=dt)
+                self._error_streak = 0
+            except Exception:  # noqa: BLE001
+                if self.strict:
+                    raise
+                self._recover()
+        return 0
+
+    def _recover(self):
+        text = traceback.format_exc()
+        self.errors.append(text)
+        print(text, file=sys.stderr)
+        self._error_streak += 1
+        try:
+            if self._error_streak > 3:
+                self.show_start()
+            self.show_message("Something went wrong",
+                              "The game hit an unexpected problem and carried on. You can save (Ctrl+S) and "
+                              "reload, or restart from the menu.\n\n" + text.strip().splitlines()[-1], error=True)
+        except Exception:  # noqa: BLE001
+            self.overlay = None
+
+    # --- test helpers ------------------------------------------------------------------------
+
+    def buttons(self) -> list:
+        """Visible, enabled buttons of the overlay (if any) or the screen."""
+        owner = self.overlay if self.overlay is not None else self.screen
+        out = []
+        for w in (owner.widgets if owner else []):
+            for el in _walk(w):
+                if isinstance(el, pygame_gui.elements.UIButton) and el.visible and el.alive() and el.is_enabled:
+                    out.append(el)
+        return out
+
+    def button(self, text_start: str):
+        for b in self.buttons():
+            if str(b.text).lower().startswith(text_start.lower()):
+                return b
+        return None
+
+    @staticmethod
+    def post_click(widget):
+        pos = widget.rect.center
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, button=1, pos=pos, touch=False, window=None))
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=pos, touch=False, window=None))
+
+    @staticmethod
+    def post_key(key, mod=0, unicode=""):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode=unicode, scancode=0))
+        pygame.event.post(pygame.event.Event(pygame.KEYUP, key=key, mod=mod, unicode=unicode, scancode=0))
+
+
+def _walk(el):
+    yield el
+    container = getattr(el, "get_container", None)
+    if container is not None:
+        try:
+            for child in container().elements:
+                yield from _walk(child)
+        except Exception:  # noqa: BLE001
+            return

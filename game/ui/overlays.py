@@ -1,0 +1,266 @@
+"""Overlays over any screen: the menu (Esc), help (H / F1), messages and file pickers."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UIButton, UITextBox
+from pygame_gui.windows import UIFileDialog
+
+from game.ui import draw as D
+from game.ui import theme as T
+from game.ui.screen import Screen
+
+
+def dim(surf, alpha=150):
+    shade = pygame.Surface(surf.get_size(), pygame.SRCALPHA)
+    shade.fill((15, 20, 30, alpha))
+    surf.blit(shade, (0, 0))
+
+
+class Overlay(Screen):
+    box = (340, 110, 600, 500)
+    title = ""
+
+    def draw(self, surf):
+        dim(surf)
+        r = self.L.r(*self.box)
+        D.panel(surf, r, fill=T.BG, border=T.NAVY, radius=self.L.n(12), width=self.L.n(3))
+        if self.title:
+            bar = pygame.Rect(r.x, r.y, r.w, self.L.n(54))
+            pygame.draw.rect(surf, T.NAVY, bar, border_top_left_radius=self.L.n(12), border_top_right_radius=self.L.n(12))
+            D.text(surf, self.title, self.L.font(26, True), (255, 255, 255), (bar.x + self.L.n(20), bar.centery), "midleft")
+
+
+class MenuOverlay(Overlay):
+    name = "menu"
+    title = "Menu"
+    box = (440, 110, 400, 500)
+
+    def build(self):
+        L = self.L
+        app = self.app
+        items = [("Resume  (Esc)", "resume", True)]
+        has_game = app.session is not None
+        items += [("Save game  (Ctrl+S)", "save", has_game), ("Load game…", "load", True),
+                  ("Restart this game", "restart", has_game), ("Scenarios (start screen)", "start", True),
+                  ("Help  (H)", "help", True), ("Quit", "quit", True)]
+        self.actions = {}
+        y = 180
+        for label, action, enabled in items:
+            b = self.add(UIButton(L.r(480, y, 320, 50), label, self.manager,
+                                  object_id=ObjectID(class_id="@danger_button" if action == "quit" else "@primary_button" if action == "resume" else None)))
+            if not enabled:
+                b.disable()
+            self.actions[b] = action
+            y += 60
+
+    def handle(self, event):
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element in self.actions:
+            action = self.actions[event.ui_element]
+            app = self.app
+            if action == "resume":
+                app.close_overlay()
+            elif action == "save":
+                app.close_overlay()
+                app.save_game()
+            elif action == "load":
+                app.open_load_dialog()
+            elif action == "restart":
+                app.restart()
+            elif action == "start":
+                app.show_start()
+            elif action == "help":
+                app.open_help()
+            elif action == "quit":
+                app.quit()
+            return True
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+            self.app.close_overlay()
+            return True
+        return False
+
+
+HELP_HTML = """<b>Playing Summit</b><br>
+Each turn is one month. Every leader picks one move; the AI plays the leaders no student plays.
+Moves resolve together, events happen, and the news says what happened and why.<br><br>
+<b>Keys</b><br>
+<b>1–9</b> pick a move &nbsp; <b>Enter</b> confirm / ready &nbsp; <b>Space</b> continue / next turn<br>
+<b>B</b> block, <b>L</b> let it pass (veto questions) &nbsp; <b>C</b> switch the chart (relations / factors)<br>
+<b>Esc</b> menu (resume, save, load, restart, quit) &nbsp; <b>Ctrl+S</b> save &nbsp; <b>H</b> or <b>F1</b> this help &nbsp; <b>F11</b> full screen<br><br>
+<b>Reading the table</b><br>
+A line joins every pair of leaders. <font color=#0072b2><b>Blue solid</b></font> = friendly,
+<font color=#d55e00><b>orange dashed</b></font> = hostile; thicker = stronger. The number on a line is the relation (−1 hostile … +1 allied).<br>
+Shaded outlines are the <b>blocs</b> that landscape theory (Axelrod &amp; Bennett, 1993) predicts from today's relations and each country's size.
+<b>VETO</b> marks a UN Security Council veto holder; <b>HUMAN</b> marks a leader played by the class.<br>
+The dashboard shows every factor of the scenario with its trend since last turn (▲ up, ▼ down) and how many months remain until each election or end of term.<br><br>
+<b>Secret choices</b><br>
+With several human leaders, a hand-over screen hides one team's choice from the next. Pass the keyboard, then press Enter."""
+
+
+class HelpOverlay(Overlay):
+    name = "help"
+    title = "Help"
+    box = (140, 50, 1000, 620)
+
+    def build(self):
+        L = self.L
+        self.add(UITextBox(HELP_HTML, L.r(160, 114, 960, 490), self.manager, object_id=ObjectID(class_id="@big_text")))
+        self.close = self.add(UIButton(L.r(960, 612, 160, 46), "Close (Esc)", self.manager, object_id=ObjectID(class_id="@primary_button")))
+
+    def handle(self, event):
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.close:
+            self.app.close_overlay()
+            return True
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+            self.app.close_overlay()
+            return True
+        return False
+
+
+class MessageOverlay(Overlay):
+    name = "message"
+    box = (240, 150, 800, 420)
+
+    def __init__(self, app, title, text, error=False):
+        super().__init__(app)
+        self.title = title
+        self.text = text
+        self.error = error
+
+    def build(self):
+        L = self.L
+        body = html.escape(str(self.text)).replace("\n", "<br>")
+        oid = ObjectID(class_id="@error_text") if self.error else ObjectID(class_id="@big_text")
+        self.add(UITextBox(body, L.r(260, 216, 760, 280), self.manager, object_id=oid))
+        self.ok = self.add(UIButton(L.r(880, 508, 140, 46), "OK", self.manager, object_id=ObjectID(class_id="@primary_button")))
+
+    def handle(self, event):
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.ok:
+            self.app.close_overlay()
+            return True
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+            self.app.close_overlay()
+            return True
+        return False
+
+
+class SafeFileDialog(UIFileDialog):
+    """pygame_gui's file dialog without its delete button: nothing is ever deleted from class."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delete_button.disable()
+        self.delete_button.hide()
+
+    def process_event(self, event) -> bool:
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.delete_button:
+            return True
+        if event.type == pygame_gui.UI_CONFIRMATION_DIALOG_CONFIRMED:
+            return True
+        consumed = super().process_event(event)
+        if self.delete_button.is_enabled:
+            self.delete_button.disable()
+        return consumed
+
+
+class FileOverlay(Overlay):
+    """pygame_gui's file dialog; the picked path goes to a callback."""
+
+    name = "file"
+
+    def __init__(self, app, title, start_dir: Path, suffixes: set[str], on_pick):
+        super().__init__(app)
+        self.title = title
+        self.start_dir = Path(start_dir)
+        self.suffixes = suffixes
+        self.on_pick = on_pick
+        self.dialog = None
+
+    def build(self):
+        L = self.L
+        start = self.start_dir if self.start_dir.exists() else Path.cwd()
+        self.dialog = self.add(SafeFileDialog(L.r(190, 70, 900, 580), self.manager, window_title=self.title,
+                                            initial_file_path=str(start.resolve()), allowed_suffixes=self.suffixes,
+                                            allow_existing_files_only=True))
+
+    def draw(self, surf):
+        dim(surf)
+
+    def handle(self, event):
+        if event.type == pygame_gui.UI_FILE_DIALOG_PATH_PICKED and event.ui_element is self.dialog:
+            path = event.text
+            self.app.close_overlay()
+            self.on_pick(path)
+            return True
+        if event.type == pygame_gui.UI_WINDOW_CLOSE and event.ui_element is self.dialog:
+            self.app.close_overlay()
+            return True
+        return False
+
+    def pick(self, path):
+        """Type a path into the dialog and press its OK button (used by tests)."""
+        self.dialog.file_path_text_line.set_text(str(path))
+        self.dialog.current_file_path = Path(path)
+        self.dialog.ok_button.enable()
+        return self.dialog.ok_button
+
+
+class ChartOverlay(Overlay):
+    """Relations and factors over the turns so far, full screen (C)."""
+
+    name = "chart"
+    title = "Over the turns so far"
+    box = (30, 30, 1220, 660)
+
+    def build(self):
+        self.close = self.add(UIButton(self.L.r(1090, 630, 140, 46), "Close (C)", self.manager,
+                                       object_id=ObjectID(class_id="@primary_button")))
+
+    def handle(self, event):
+        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.close:
+            self.app.close_overlay()
+            return True
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_c, pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
+            self.app.close_overlay()
+            return True
+        return False
+
+    def draw(self, surf):
+        import numpy as np
+
+        from game.ui import charts
+
+        super().draw(surf)
+        L, s = self.L, self.app.session
+        if s is None:
+            return
+        try:
+            ser = s.state.series()
+        except Exception:  # noqa: BLE001
+            return
+        rel = np.asarray(ser["relations"], dtype=float)
+        ids = s.actor_ids
+        lines, k = [], 0
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                if rel.ndim == 3 and rel.shape[1] > j:
+                    lines.append((f"{s.short_name(ids[i])}–{s.short_name(ids[j])}", T.OKABE_ITO[k % len(T.OKABE_ITO)],
+                                  rel[:, i, j], k >= len(T.OKABE_ITO)))
+                k += 1
+        D.text(surf, "Relations (−1 hostile … +1 allied)", L.font(20, True), T.NAVY, L.p(50, 96))
+        charts.line_chart(surf, L.r(40, 126, 580, 490), lines, -1, 1, s.game.turns + 1, L,
+                          y_ticks=[(-1, "−1"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "+1")], label_w=150)
+        fac = np.asarray(ser["factors"], dtype=float)
+        flines = []
+        for k, f in enumerate(s.scenario.factors):
+            if fac.ndim == 2 and fac.shape[1] > k:
+                flines.append((f.label, T.OKABE_ITO[k % len(T.OKABE_ITO)], (fac[:, k] - f.min) / ((f.max - f.min) or 1),
+                               k >= len(T.OKABE_ITO)))
+        D.text(surf, "Factors (share of their range)", L.font(20, True), T.NAVY, L.p(650, 96))
+        charts.line_chart(surf, L.r(640, 126, 600, 490), flines, 0, 1, s.game.turns + 1, L,
+                          y_ticks=[(0, "min"), (0.5, "½"), (1, "max")], label_w=230)

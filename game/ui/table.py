@@ -1,0 +1,827 @@
+"""The table: leaders as badges round a table, relation lines, predicted blocs, the factor
+dashboard, the chart, the news log, and the move / hand-over / veto panels."""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UIButton, UITextBox
+
+from game.ui import badges, charts
+from game.ui import draw as D
+from game.ui import engine
+from game.ui import session as S
+from game.ui import theme as T
+from game.ui.screen import Screen
+
+# design-space regions (1280x720)
+TOP = (0, 0, 1280, 52)
+TABLE = (10, 60, 590, 414)
+DASH = (610, 60, 660, 414)
+ACTION = (10, 484, 590, 228)
+NEWS = (610, 484, 390, 228)
+CHART = (1008, 484, 262, 228)
+DETAILS = (610, 484, 660, 228)   # replaces news + chart while a leader vetoes
+CHOOSER = (10, 484, 760, 228)    # while a leader chooses: wider move buttons ...
+ABOUT = (780, 484, 490, 228)     # ... and the move's details beside them
+TABLE_CX, TABLE_CY = 305, 262
+
+RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked"}
+
+
+def fmt_value(v: float, lo: float, hi: float) -> str:
+    span = abs(hi - lo)
+    if span >= 20:
+        return f"{v:.0f}"
+    if span >= 2:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def signed(v: float) -> str:
+    return ("+" if v >= 0 else "−") + f"{abs(v):.2f}"
+
+
+class TableScreen(Screen):
+    name = "table"
+
+    def __init__(self, app):
+        super().__init__(app)
+        self.sel: int | None = None
+        self.hover_move: int | None = None
+        self.chart_mode = "relations"
+        self._action_key = None
+        self._news_len = -1
+        self.action_widgets: list = []
+        self.move_buttons: list = []
+        self.static_widgets: list = []
+        self._bloc_cache = {}
+
+    @property
+    def session(self):
+        return self.app.session
+
+    # --- widgets --------------------------------------------------------------------------
+
+    def build(self):
+        L, m = self.L, self.manager
+        self.help_button = self.add(UIButton(L.r(1040, 8, 106, 36), "Help (H)", m))
+        self.menu_button = self.add(UIButton(L.r(1154, 8, 116, 36), "Menu (Esc)", m))
+        self.chart_button = self.add(UIButton(L.r(1176, 490, 88, 28), "Big (C)", m,
+                                              tool_tip_text="Show the relations and factors over the turns, full screen (C)"))
+        self.news = self.add(UITextBox("", L.r(*NEWS), m, object_id=ObjectID(class_id="@news")))
+        self.static_widgets = list(self.widgets)
+        self._news_len = -1
+        self._action_key = None
+        self.action_widgets = []
+        self.sync()
+
+    def teardown(self):
+        super().teardown()
+        self.action_widgets, self.move_buttons, self.static_widgets = [], [], []
+        self._action_key = None
+
+    def _kill_actions(self):
+        for w in self.action_widgets:
+            w.kill()
+            if w in self.widgets:
+                self.widgets.remove(w)
+        self.action_widgets, self.move_buttons = [], []
+
+    def _act(self, widget):
+        self.action_widgets.append(widget)
+        return self.add(widget)
+
+    def sync(self):
+        """Rebuild the action panel when the phase changes; refresh the news when a turn ends."""
+        s = self.session
+        if s is None:
+            return
+        key = (s.phase, s.current, s.question_index, s.state.turn, self.app.layout.s, self.app.layout.size)
+        if key != self._action_key:
+            self._action_key = key
+            self.sel, self.hover_move = None, None
+            self._kill_actions()
+            self._build_actions()
+            self.refresh_visibility()
+        if s.phase != S.ANIMATING and len(s.state.history) != self._news_len:
+            self._news_len = len(s.state.history)
+            self.news.set_text(self.news_html())
+
+    def refresh_visibility(self):
+        if self.app.overlay is not None:
+            self.set_visible(False)
+            return
+        s = self.session
+        hidden = s is not None and s.phase in (S.HANDOVER, S.VETO_HANDOVER)
+        covered = s is not None and s.phase in (S.CHOOSE, S.VETO)  # the details panel covers news + chart
+        for w in self.static_widgets:
+            if hidden or (covered and w in (self.news, self.chart_button)):
+                w.hide()
+            else:
+                w.show()
+        for w in self.action_widgets:
+            w.show()
+
+    def _build_actions(self):
+        L, m, s = self.L, self.manager, self.session
+        ph = s.phase
+        if ph in (S.HANDOVER, S.VETO_HANDOVER):
+            self.ready_button = self._act(UIButton(L.r(490, 500, 300, 60), "Ready  (Enter)", m,
+                                                   object_id=ObjectID(class_id="@primary_button")))
+        elif ph == S.CHOOSE:
+            moves = s.legal_moves()
+            n = len(moves)
+            cols = 1 if n <= 4 else 2 if n <= 10 else 3
+            rows = (n + cols - 1) // cols
+            area_h = 176
+            bh = max(22, min(42, (area_h - 6 * (rows - 1)) // max(1, rows)))
+            bw = (CHOOSER[2] - 24 - 8 * (cols - 1)) // cols
+            for k, mv in enumerate(moves):
+                c, r = k // rows, k % rows
+                rect = L.r(22 + c * (bw + 8), 526 + r * (bh + 6), bw, bh)
+                label = f"{k + 1}  {mv.label}" if k < 9 else f"    {mv.label}"
+                b = self._act(UIButton(rect, label, m, tool_tip_text=self.move_tooltip(mv),
+                                       object_id=ObjectID(class_id="@move_button")))
+                self.move_buttons.append((b, mv))
+            dx, dy, dw, dh = ABOUT
+            self.details = self._act(UITextBox(self.move_html(None), L.r(dx, dy + 36, dw, dh - 36 - 56), m))
+            self.confirm_button = self._act(UIButton(L.r(dx + dw - 300, dy + dh - 50, 300, 48), "Confirm  (Enter)", m,
+                                                     object_id=ObjectID(class_id="@primary_button")))
+            self.confirm_button.disable()
+        elif ph == S.VETO:
+            q = s.question
+            self.veto_text = self._act(UITextBox(self.veto_html(q), L.r(*DETAILS), m,
+                                                 object_id=ObjectID(class_id="@big_text")))
+            self.block_button = self._act(UIButton(L.r(22, 600, 276, 56), "1  Block it  (B)", m,
+                                                   object_id=ObjectID(class_id="@danger_button")))
+            self.pass_button = self._act(UIButton(L.r(310, 600, 276, 56), "2  Let it pass  (L)", m,
+                                                  object_id=ObjectID(class_id="@primary_button")))
+        elif ph == S.AI_READY:
+            self.play_button = self._act(UIButton(L.r(290, 650, 298, 52), "Play the turn  (Space)", m,
+                                                  object_id=ObjectID(class_id="@primary_button")))
+        elif ph == S.ANIMATING:
+            self.skip_button = self._act(UIButton(L.r(408, 660, 180, 44), "Skip  (Space)", m))
+        elif ph in (S.RESOLVED, S.OVER):
+            last = s.state.over
+            label = "Debrief  (Space)" if last else "Next turn  (Space)"
+            self.next_button = self._act(UIButton(L.r(340, 660, 248, 46), label, m,
+                                                  object_id=ObjectID(class_id="@primary_button")))
+
+    def expected_lines(self, mv) -> list[str]:
+        try:
+            return [str(x) for x in (mv.expected or [])]
+        except TypeError:
+            return []
+
+    def move_tooltip(self, mv) -> str:
+        esc = html.escape
+        parts = [f"<b>{esc(mv.label)}</b>", esc(mv.description), f"<i>Why: {esc(mv.rationale)}</i>"]
+        exp = self.expected_lines(mv)
+        if exp:
+            parts.append("Expected: " + "; ".join(esc(x) for x in exp))
+        return "<br>".join(parts)
+
+    def move_html(self, mv) -> str:
+        s = self.session
+        if mv is None:
+            return ("Pick a move: click it or press its number. Here you will read what the move does, why a leader "
+                    "would choose it and what it is expected to change. Then press Enter to confirm.")
+        esc = html.escape
+        parts = [f"<b>{esc(mv.label)}</b>: {esc(mv.description)}", f"<i>Why: {esc(mv.rationale)}</i>"]
+        if getattr(mv, "blockable_by", ()):
+            parts.append("<font color=#b8431b><b>Can be blocked by " + ", ".join(esc(s.name(b)) for b in mv.blockable_by)
+                         + "</b></font>")
+        exp = self.expected_lines(mv)
+        if exp:
+            parts.append("<b>Expected if it works:</b> " + "; ".join(esc(x) for x in exp))
+        return "<br>".join(parts)
+
+    def veto_html(self, q) -> str:
+        if q is None:
+            return ""
+        s = self.session
+        esc = html.escape
+        out = [f"<b>{esc(str(q.text))}</b>"]
+        try:
+            moves = {m.id: m for m in s.state.legal_moves(q.proposer)}
+        except Exception:  # noqa: BLE001
+            moves = {}
+        mv = moves.get(q.move_id)
+        if mv is not None:
+            out.append(f"{esc(mv.label)}: {esc(mv.description)}")
+            exp = self.expected_lines(mv)
+            if exp:
+                out.append("<b>If it passes:</b> " + "; ".join(esc(x) for x in exp))
+        out.append("<i>Blocking costs goodwill with the proposer; letting it pass lets its effects happen.</i>")
+        return "<br>".join(out)
+
+    def news_html(self) -> str:
+        s = self.session
+        esc = html.escape
+        hist = list(s.state.history)
+        if not hist:
+            return (f"<b>{esc(s.scenario.title)}</b><br>{esc(s.scenario.summary)}<br><br>"
+                    "<i>The news of each turn will appear here, newest first.</i>")
+        out = []
+        colours = {"success": "#007a55", "failed": "#8a6500", "blocked": "#b8431b"}
+        for rep in list(reversed(hist))[:12]:
+            out.append(f"<b>{esc(engine.month_label(rep.date))}</b>")
+            for ev in rep.events:
+                out.append(f"<i>{esc(str(ev))}</i>")
+            for a in rep.actions:
+                res = str(a.result)
+                word = RESULT_WORD.get(res, res)
+                if res == "blocked" and a.blocked_by:
+                    word += f" by {s.name(a.blocked_by)}"
+                line = f"<b>{esc(s.name(a.actor))}</b>: {esc(a.label)} <font color={colours.get(res, '#141414')}>{esc(word)}</font>."
+                if a.news:
+                    line += f" {esc(str(a.news))}"
+                if a.why:
+                    line += f" <i>Why: {esc(str(a.why))}</i>"
+                out.append(line)
+            out.append("")
+        return "<br>".join(out)
+
+    # --- events ---------------------------------------------------------------------------
+
+    def select(self, k: int):
+        if 0 <= k < len(self.move_buttons):
+            self.sel = k
+            for i, (b, _) in enumerate(self.move_buttons):
+                b.select() if i == k else b.unselect()
+            self.details.set_text(self.move_html(self.move_buttons[k][1]))
+            self.confirm_button.enable()
+
+    def confirm(self):
+        s = self.session
+        if s.phase == S.CHOOSE and self.sel is not None and self.sel < len(self.move_buttons):
+            s.choose(self.move_buttons[self.sel][1].id)
+            self.sync()
+
+    def advance_flow(self):
+        """Space / Enter outside choosing: play, skip, next turn or debrief."""
+        s = self.session
+        if s.phase == S.AI_READY:
+            s.play_ai_turn()
+            if not self.app.animate:
+                s.finish_animation()
+        elif s.phase == S.ANIMATING:
+            s.finish_animation()
+        elif s.phase == S.RESOLVED:
+            if s.state.over:
+                s.next()
+                self.app.show_debrief()
+                return
+            s.next()
+        elif s.phase == S.OVER:
+            self.app.show_debrief()
+            return
+        self.sync()
+
+    def handle(self, event):
+        s = self.session
+        if s is None:
+            return False
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            el = event.ui_element
+            if el is self.menu_button:
+                self.app.open_menu()
+            elif el is self.help_button:
+                self.app.open_help()
+            elif el is self.chart_button:
+                self.toggle_chart()
+            elif s.phase in (S.HANDOVER, S.VETO_HANDOVER) and el is getattr(self, "ready_button", None):
+                s.ready()
+            elif s.phase == S.CHOOSE:
+                for k, (b, _) in enumerate(self.move_buttons):
+                    if el is b:
+                        self.select(k)
+                if el is getattr(self, "confirm_button", None):
+                    self.confirm()
+            elif s.phase == S.VETO and el is getattr(self, "block_button", None):
+                s.answer(True)
+            elif s.phase == S.VETO and el is getattr(self, "pass_button", None):
+                s.answer(False)
+            elif el in (getattr(self, "play_button", None), getattr(self, "skip_button", None), getattr(self, "next_button", None)):
+                self.advance_flow()
+                return True
+            self.sync()
+            return True
+        if event.type != pygame.KEYDOWN:
+            return False
+        key = event.key
+        if key == pygame.K_c:
+            self.toggle_chart()
+            return True
+        enter = key in (pygame.K_RETURN, pygame.K_KP_ENTER)
+        if s.phase in (S.HANDOVER, S.VETO_HANDOVER):
+            if enter:
+                s.ready()
+                self.sync()
+            return True
+        if s.phase == S.CHOOSE:
+            if pygame.K_1 <= key <= pygame.K_9:
+                self.select(key - pygame.K_1)
+            elif pygame.K_KP1 <= key <= pygame.K_KP9:
+                self.select(key - pygame.K_KP1)
+            elif enter:
+                self.confirm()
+            elif key in (pygame.K_DOWN, pygame.K_RIGHT, pygame.K_TAB) and self.move_buttons:
+                self.select(0 if self.sel is None else (self.sel + 1) % len(self.move_buttons))
+            elif key in (pygame.K_UP, pygame.K_LEFT) and self.move_buttons:
+                self.select(len(self.move_buttons) - 1 if self.sel is None else (self.sel - 1) % len(self.move_buttons))
+            return True
+        if s.phase == S.VETO:
+            if key in (pygame.K_b, pygame.K_y, pygame.K_1, pygame.K_KP1):
+                s.answer(True)
+            elif key in (pygame.K_l, pygame.K_n, pygame.K_2, pygame.K_KP2):
+                s.answer(False)
+            self.sync()
+            return True
+        if key in (pygame.K_SPACE,) or enter:
+            self.advance_flow()
+            return True
+        return False
+
+    def toggle_chart(self):
+        from game.ui.overlays import ChartOverlay
+
+        self.app.open_overlay(ChartOverlay(self.app))
+
+    def update(self, dt):
+        s = self.session
+        if s is None:
+            return
+        s.update(dt if self.app.animate else 10.0)
+        self.sync()
+        if s.phase == S.CHOOSE and self.move_buttons:
+            hov = None
+            for k, (b, _) in enumerate(self.move_buttons):
+                if b.hovered:
+                    hov = k
+            if hov != self.hover_move:
+                self.hover_move = hov
+                show = hov if hov is not None else self.sel
+                self.details.set_text(self.move_html(self.move_buttons[show][1] if show is not None else None))
+
+    # --- drawing ----------------------------------------------------------------------------
+
+    def positions(self) -> list[tuple[float, float]]:
+        """Badge centres in design units, evenly round an ellipse."""
+        n = len(self.session.actor_ids)
+        rx, ry = (212, 112) if n > 2 else (200, 0)
+        out = []
+        for k in range(n):
+            a = -math.pi / 2 - math.pi / n + 2 * math.pi * k / n if n > 2 else math.pi * (1 - k)
+            out.append((TABLE_CX + rx * math.cos(a), TABLE_CY + ry * math.sin(a)))
+        return out
+
+    def badge_diameter(self) -> int:
+        n = len(self.session.actor_ids)
+        return 88 if n <= 5 else 70 if n <= 8 else 52
+
+    def chrome(self, surf) -> pygame.Surface:
+        """Everything that does not move: background, panels, the table, legends (cached)."""
+        s, L = self.session, self.L
+        ph = s.phase
+        mode = "hand" if ph in (S.HANDOVER, S.VETO_HANDOVER) else "choose" if ph == S.CHOOSE else "veto" if ph == S.VETO else "news"
+        key = (L.size, L.s, mode, surf.get_size())
+        if getattr(self, "_chrome_key", None) == key:
+            return self._chrome
+        c = pygame.Surface(surf.get_size())
+        c.fill(T.BG)
+        if mode != "hand":
+            D.panel(c, L.r(*TABLE), radius=L.n(10))
+            tc = L.r(TABLE_CX - 130, TABLE_CY - 58, 260, 116)
+            pygame.draw.ellipse(c, (236, 228, 210), tc)
+            pygame.draw.ellipse(c, (200, 188, 160), tc, L.n(2))
+            ly = L.p(0, 452)[1]
+            lx = L.p(24, 0)[0]
+            fl = L.font(14)
+            D.thick_line(c, T.BLUE, (lx, ly), (lx + L.n(30), ly), L.n(6))
+            lx = D.text(c, "friendly", fl, T.TEXT, (lx + L.n(36), ly), "midleft").right + L.n(16)
+            D.dashed_line(c, T.VERMILLION, (lx, ly), (lx + L.n(34), ly), L.n(6), dash=L.n(10), gap=L.n(6))
+            lx = D.text(c, "hostile", fl, T.TEXT, (lx + L.n(40), ly), "midleft").right + L.n(16)
+            D.text(c, "thicker = stronger · outline = predicted bloc", fl, T.MUTED, (lx, ly), "midleft")
+            D.panel(c, L.r(*DASH), radius=L.n(10))
+            x0, y0_, w0, _ = DASH
+            D.text(c, "Factors", L.font(19, True), T.NAVY, L.p(x0 + 12, y0_ + 6))
+            D.text(c, "bar: level now · line: history · arrow: change since last turn", L.font(14), T.MUTED,
+                   L.p(x0 + w0 - 12, y0_ + 10), "topright")
+            if mode == "choose":
+                D.panel(c, L.r(*CHOOSER), radius=L.n(10))
+                D.panel(c, L.r(*ABOUT), radius=L.n(10))
+                D.text(c, "About this move", L.font(19, True), T.NAVY, L.p(ABOUT[0] + 12, ABOUT[1] + 8))
+                D.text(c, "hover, or press 1–9", L.font(15), T.MUTED, L.p(ABOUT[0] + ABOUT[2] - 12, ABOUT[1] + 12), "topright")
+            else:
+                D.panel(c, L.r(*ACTION), radius=L.n(10))
+                if mode == "veto":
+                    D.panel(c, L.r(*DETAILS), radius=L.n(10))
+                else:
+                    D.panel(c, L.r(*CHART), radius=L.n(10))
+                    D.text(c, "Relations", L.font(17, True), T.NAVY, L.p(CHART[0] + 10, CHART[1] + 6))
+        self._chrome_key, self._chrome = key, c
+        return c
+
+    def draw(self, surf):
+        s = self.session
+        if s is None:
+            return
+        L = self.L
+        snap = s.shown()
+        handover = s.phase in (S.HANDOVER, S.VETO_HANDOVER)
+        surf.blit(self.chrome(surf), (0, 0))
+        self.draw_top(surf)
+        if handover:
+            self.draw_handover(surf)
+            return
+        self.draw_table(surf, snap)
+        self.draw_dashboard(surf, snap)
+        if s.phase not in (S.CHOOSE, S.VETO):
+            self.draw_chart(surf)
+        self.draw_action_panel(surf)
+
+    def draw_top(self, surf):
+        L, s = self.L, self.session
+        top = L.r(*TOP)
+        top.x, top.w = 0, surf.get_width()
+        pygame.draw.rect(surf, T.NAVY, top)
+        D.text(surf, s.scenario.title, L.font(20, True), (255, 255, 255), L.p(16, 26), "midleft", max_width=L.n(360))
+        st = s.state
+        turns = s.game.turns
+        if st.over:
+            when = f"{engine.month_label(st.date)} · game over after {st.turn} turns"
+        else:
+            when = f"{engine.month_label(st.date)} · turn {st.turn + 1} of {turns}"
+        D.text(surf, when, L.font(26, True), (255, 255, 255), L.p(700, 26), "center")
+        if s.batch:
+            D.text(surf, f"AI world {s.batch['run']}", L.font(16, True), T.ACCENT, L.p(1030, 26), "midright")
+
+    def draw_handover(self, surf):
+        L, s = self.L, self.session
+        card = L.r(240, 110, 800, 480)
+        D.panel(surf, card, fill=T.PANEL, border=T.NAVY, radius=L.n(16), width=L.n(4))
+        aid = s.current
+        img = badges.badge(s.state.actor_portrait(aid), s.name(aid), T.hex_colour(s.state.actor_colour(aid)), L.n(150))
+        surf.blit(img, img.get_rect(center=L.p(640, 220)))
+        D.text(surf, f"Pass to {s.name(aid)}", L.font(44, True), T.NAVY, L.p(640, 340), "center", max_width=L.n(760))
+        what = "answers a veto question" if s.phase == S.VETO_HANDOVER else "chooses a move in secret"
+        D.text(surf, s.state.actor_title(aid), L.font(20), T.MUTED, L.p(640, 392), "center", max_width=L.n(760))
+        D.text(surf, f"{s.short_name(aid)}'s team {what}. Everyone else, please look away.", L.font(22), T.TEXT,
+               L.p(640, 428), "center", max_width=L.n(760))
+        D.text(surf, "Press Enter when ready", L.font(22, True), T.NAVY, L.p(640, 466), "center")
+
+    def _bloc_surface(self, pos_px, members_by_bloc, radius):
+        key = (tuple(pos_px), tuple(tuple(m) for m in members_by_bloc), radius, self.L.size)
+        surf = self._bloc_cache.get(key)
+        if surf is not None:
+            return surf
+        if len(self._bloc_cache) > 32:
+            self._bloc_cache.clear()
+        W, H = self.L.size
+        out = pygame.Surface((W, H), pygame.SRCALPHA)
+        for b, members in enumerate(members_by_bloc):
+            if not members:
+                continue
+            colour = T.BLOC_COLOURS[b % len(T.BLOC_COLOURS)]
+            pts = [pos_px[i] for i in members]
+
+            def shape(r):
+                m = pygame.Surface((W, H), pygame.SRCALPHA)
+                for p in pts:
+                    pygame.draw.circle(m, (255, 255, 255, 255), p, r)
+                if len(pts) >= 2:
+                    for i in range(len(pts)):
+                        for j in range(i + 1, len(pts)):
+                            D.thick_line(m, (255, 255, 255, 255), pts[i], pts[j], 2 * r)
+                if len(pts) >= 3:
+                    pygame.draw.polygon(m, (255, 255, 255, 255), pts)
+                return pygame.mask.from_surface(m)
+
+            outer = shape(radius + self.L.n(16))
+            inner = shape(radius + self.L.n(11))
+            fill = outer.to_surface(setcolor=(*colour, 34), unsetcolor=(0, 0, 0, 0))
+            ring_mask = outer.copy()
+            ring_mask.erase(inner, (0, 0))
+            ring = ring_mask.to_surface(setcolor=(*colour, 200), unsetcolor=(0, 0, 0, 0))
+            out.blit(fill, (0, 0))
+            out.blit(ring, (0, 0))
+        area = self.L.r(*TABLE).clip(out.get_rect())
+        out = (out.subsurface(area).copy(), area.topleft)
+        self._bloc_cache[key] = out
+        return out
+
+    def draw_table(self, surf, snap):
+        L, s = self.L, self.session
+        area = L.r(*TABLE)
+        ids = s.actor_ids
+        n = len(ids)
+        pos = [L.p(x, y) for x, y in self.positions()]
+        diam = L.n(self.badge_diameter())
+        rad = diam // 2
+
+        # predicted blocs (landscape theory)
+        caption = "Blocs: not available"
+        if snap.blocs:
+            best = snap.blocs[0]
+            labels = list(getattr(best, "blocs", ()))
+            if len(labels) == n:
+                groups = sorted(set(labels))
+                members = [[i for i in range(n) if labels[i] == g] for g in groups]
+                if len(groups) > 1:
+                    img_b, at = self._bloc_surface(pos, members, rad)
+                    surf.blit(img_b, at)
+                names = [" + ".join(s.short_name(ids[i]) for i in mem) for mem in members]
+                basin = getattr(best, "basin", None)
+                caption = "Predicted blocs:  " + "   vs   ".join(names)
+                if len(groups) == 1:
+                    caption = "Predicted: one bloc, " + names[0]
+                if basin is not None and np.isfinite(basin) and L.font(17, True).size(caption + "   (100% of starts)")[0] < L.n(566):
+                    caption += f"   ({basin:.0%} of starts)"
+        D.text(surf, caption, L.font(17, True), T.NAVY, L.p(22, 68), max_width=L.n(566))
+
+        # relation lines
+        rel = snap.relations
+        label_rects: list[pygame.Rect] = []
+        pending_labels = []
+        fnt = L.font(16, True)
+        for i in range(n):
+            for j in range(i + 1, n):
+                try:
+                    r = float(rel[i, j])
+                except (IndexError, TypeError, ValueError):
+                    continue
+                if not np.isfinite(r):
+                    continue
+                a, b = pos[i], pos[j]
+                dx, dy = b[0] - a[0], b[1] - a[1]
+                dist = math.hypot(dx, dy) or 1
+                ux, uy = dx / dist, dy / dist
+                a2 = (a[0] + ux * (rad + L.n(4)), a[1] + uy * (rad + L.n(4)))
+                b2 = (b[0] - ux * (rad + L.n(4)), b[1] - uy * (rad + L.n(4)))
+                width = L.s * (2 + 12 * min(1.0, abs(r)))
+                if abs(r) < 0.05:
+                    D.dashed_line(surf, T.NEUTRAL, a2, b2, max(1, L.s * 2), dash=L.n(4), gap=L.n(6))
+                elif r > 0:
+                    D.thick_line(surf, T.BLUE, a2, b2, width)
+                else:
+                    D.dashed_line(surf, T.VERMILLION, a2, b2, width, dash=L.n(16), gap=L.n(10))
+                if n <= 8:
+                    img = D.render(signed(r), fnt, T.BLUE if r >= 0.05 else T.VERMILLION if r <= -0.05 else T.MUTED)
+                    for t in (0.5, 0.36, 0.64, 0.27, 0.73):
+                        c = (a2[0] + (b2[0] - a2[0]) * t, a2[1] + (b2[1] - a2[1]) * t)
+                        box = img.get_rect(center=(int(c[0]), int(c[1]))).inflate(L.n(10), L.n(4))
+                        if box.collidelist(label_rects) < 0:
+                            break
+                    label_rects.append(box)
+                    pending_labels.append((box, img))
+        for box, img in pending_labels:
+            pygame.draw.rect(surf, T.PANEL, box, border_radius=L.n(6))
+            pygame.draw.rect(surf, T.BORDER, box, 1, border_radius=L.n(6))
+            surf.blit(img, img.get_rect(center=box.center))
+
+        # badges and names
+        acted = {}
+        if s.phase in (S.ANIMATING, S.RESOLVED, S.OVER) and s.last_report is not None:
+            acted = {a.actor: a for a in s.last_report.actions}
+        for k, aid in enumerate(ids):
+            x, y = pos[k]
+            st = s.state
+            img = badges.badge(st.actor_portrait(aid), st.actor_name(aid), T.hex_colour(st.actor_colour(aid)), diam)
+            if s.current == aid and s.phase in (S.CHOOSE, S.VETO):
+                pygame.draw.circle(surf, T.ACCENT, (x, y), rad + L.n(7), L.n(5))
+            surf.blit(img, img.get_rect(center=(x, y)))
+            name = s.name(aid)
+            ty = y + rad + L.n(2)
+            D.text(surf, name, L.font(18, True), T.TEXT, (x, ty), "midtop", max_width=L.n(190))
+            tags = []
+            if aid in s.humans:
+                tags.append(("HUMAN", T.NAVY))
+            sc = self._actor_spec(aid)
+            if sc is not None and sc.veto:
+                tags.append(("VETO", T.VERMILLION))
+            tx = x - sum(L.font(13, True).size(t)[0] + L.n(12) for t, _ in tags) // 2
+            for t, col in tags:
+                img2 = D.render(t, L.font(13, True), (255, 255, 255))
+                box = img2.get_rect(topleft=(tx + L.n(5), ty + L.n(24))).inflate(L.n(8), L.n(2))
+                pygame.draw.rect(surf, col, box, border_radius=L.n(4))
+                surf.blit(img2, img2.get_rect(center=box.center))
+                tx += box.w + L.n(4)
+            act = acted.get(aid)
+            if act is not None:
+                col = T.RESULT_COLOURS.get(str(act.result), T.MUTED)
+                label = f"{act.label}: {RESULT_WORD.get(str(act.result), act.result)}"
+                img3 = D.render(label, L.font(14, True), (255, 255, 255))
+                if img3.get_width() > L.n(220):
+                    img3 = D.render(act.label, L.font(14, True), (255, 255, 255))
+                above = y - rad - L.n(16)
+                box = img3.get_rect(center=(x, above)).inflate(L.n(12), L.n(4))
+                box.clamp_ip(area)
+                pygame.draw.rect(surf, col, box, border_radius=L.n(8))
+                surf.blit(img3, img3.get_rect(center=box.center))
+
+    def _actor_spec(self, aid):
+        for a in self.session.scenario.actors:
+            if a.id == aid:
+                return a
+        return None
+
+    def _dash_rows(self):
+        s = self.session
+        rows = [("factor", (k, f)) for k, f in enumerate(s.scenario.factors)]
+        for a in s.scenario.actors:
+            if a.term.kind != "none" and a.term.date is not None:
+                rows.append(("term", a))
+        vetoes = [a for a in s.scenario.actors if a.veto]
+        if vetoes:
+            rows.append(("veto", vetoes))
+        x0, y0_, w0, h0 = DASH
+        top, bottom = y0_ + 36, y0_ + h0 - 6
+        cols = 1 if len(rows) <= 6 else 2 if len(rows) <= 20 else 3
+        per_col = (len(rows) + cols - 1) // cols
+        rh = min(56, (bottom - top) / max(1, per_col))
+        colw = (w0 - 24 - 12 * (cols - 1)) / cols
+        fs = 16 if rh >= 48 else 15 if rh >= 38 else 13 if rh >= 30 else 11
+        geo = []
+        for k, (kind, obj) in enumerate(rows):
+            col, row = k // per_col, k % per_col
+            x = x0 + 12 + col * (colw + 12)
+            y = top + row * rh
+            geo.append((kind, obj, x, y, row, y + rh * 0.29, y + rh * 0.77))
+        return geo, rh, colw, fs
+
+    def _dash_static(self, surf):
+        """Labels, sparklines of the history, countdowns: redrawn once a turn."""
+        s, L = self.session, self.L
+        st = s.state
+        key = (L.size, L.s, len(st.history), st.turn, s.phase == S.ANIMATING)
+        if getattr(self, "_dash_key", None) == key:
+            return self._dash_img
+        area = L.r(*DASH)
+        full = pygame.Surface(surf.get_size(), pygame.SRCALPHA)
+        img = full  # drawn in window coordinates, then cut to the dashboard's rectangle below
+        geo, rh, colw, fs = self._dash_rows()
+        fnt, fntb = L.font(fs), L.font(fs, True)
+        try:
+            hist = np.asarray(st.series()["factors"], dtype=float)
+        except Exception:  # noqa: BLE001
+            hist = None
+        turns = max(2, s.game.turns + 1)
+        reserve = fntb.size("888.8 USD")[0] + L.n(30)
+        for kind, obj, x, y, row, line1, line2 in geo:
+            if row > 0:
+                pygame.draw.line(img, T.GRID, L.p(x, y), L.p(x + colw, y), 1)
+            if kind == "factor":
+                fi, f = obj
+                D.text(img, f.label, fnt, T.TEXT, L.p(x, line1), "midleft", max_width=L.n(colw) - reserve)
+                if hist is not None and hist.ndim == 2 and hist.shape[1] > fi:
+                    spark = L.r(x + colw * 0.52, line2 - rh * 0.18, colw * 0.48 - 2, rh * 0.36)
+                    vals = (hist[:, fi] - f.min) / ((f.max - f.min) or 1)
+                    pygame.draw.rect(img, (238, 234, 225), spark)
+                    pygame.draw.line(img, T.GRID, (spark.x, spark.centery), (spark.right, spark.centery), 1)
+                    pts = [(spark.x + i / (turns - 1) * spark.w, spark.bottom - max(0, min(1, vv)) * spark.h)
+                           for i, vv in enumerate(vals[:turns]) if np.isfinite(vv)]
+                    if len(pts) >= 2:
+                        pygame.draw.lines(img, T.NAVY, False, pts, L.n(2))
+                    if pts:
+                        pygame.draw.circle(img, T.NAVY, (int(pts[-1][0]), int(pts[-1][1])), L.n(3))
+            elif kind == "term":
+                months = engine.months_until(st.date, obj.term.date)
+                what = "Election" if obj.term.kind == "election" else "End of term"
+                D.text(img, f"{what}: {s.short_name(obj.id)}", fnt, T.TEXT, L.p(x, line1), "midleft")
+                txt = (f"in {months} month{'s' if months != 1 else ''}" if months > 0 else
+                       "this month" if months == 0 else "passed")
+                D.text(img, txt, L.font(fs + 2, True), T.VERMILLION if 0 <= months <= 3 else T.NAVY, L.p(x, line2), "midleft")
+            elif kind == "veto":
+                D.text(img, "UN Security Council veto", fnt, T.TEXT, L.p(x, line1), "midleft")
+                D.text(img, ", ".join(s.short_name(a.id) for a in obj), L.font(fs + 2, True), T.VERMILLION, L.p(x, line2),
+                       "midleft", max_width=L.n(colw))
+        img = full.subsurface(area.clip(full.get_rect())).copy()
+        self._dash_key, self._dash_img, self._dash_geo = key, img, (geo, rh, colw, fs)
+        self._dash_pos = area.clip(full.get_rect()).topleft
+        try:
+            self._dash_prev = (s.before.factors if s.phase == S.ANIMATING and s.before is not None
+                               else (hist[-2] if hist is not None and len(hist) >= 2 else None))
+        except Exception:  # noqa: BLE001
+            self._dash_prev = None
+        return img
+
+    def draw_dashboard(self, surf, snap):
+        """Gauges, values and trend arrows move every frame; the rest comes from a cache."""
+        L = self.L
+        surf.blit(self._dash_static(surf), self._dash_pos)
+        geo, rh, colw, fs = self._dash_geo
+        fntb = L.font(fs, True)
+        prev = self._dash_prev
+        for kind, obj, x, y, row, line1, line2 in geo:
+            if kind != "factor":
+                continue
+            fi, f = obj
+            v = float(snap.factors[fi]) if fi < len(snap.factors) else float("nan")
+            val = fmt_value(v, f.min, f.max) if np.isfinite(v) else "–"
+            unit = f.unit if 0 < len(f.unit) <= 4 else ""
+            D.text(surf, f"{val}{(' ' + unit) if unit else ''}", fntb, T.TEXT, L.p(x + colw - 22, line1), "midright")
+            d = 0
+            if prev is not None and fi < len(prev) and np.isfinite(v):
+                delta = v - float(prev[fi])
+                if abs(delta) > 0.005 * (f.max - f.min):
+                    d = 1 if delta > 0 else -1
+            D.trend_arrow(surf, L.p(x + colw - 8, line1), L.n(min(16, rh * 0.4)), d, T.NAVY if d else T.NEUTRAL)
+            gauge = L.r(x, line2 - max(6, rh * 0.22) / 2, colw * 0.46, max(6, rh * 0.22))
+            pygame.draw.rect(surf, (217, 212, 199), gauge)
+            t = 0.0 if not np.isfinite(v) else (v - f.min) / ((f.max - f.min) or 1)
+            fill = gauge.copy()
+            fill.w = max(1, int(gauge.w * max(0.0, min(1.0, t))))
+            pygame.draw.rect(surf, T.BLUE, fill)
+            pygame.draw.rect(surf, T.BORDER, gauge, 1)
+
+    def draw_chart(self, surf):
+        L, s = self.L, self.session
+        x0, y0_, w0, h0 = CHART
+        rect = L.r(x0, y0_ + 34, w0 - 4, h0 - 40)
+        key = (L.size, L.s, len(s.state.history), s.state.turn)
+        if getattr(self, "_chart_key", None) != key:
+            try:
+                rel = np.asarray(s.state.series()["relations"], dtype=float)
+            except Exception:  # noqa: BLE001
+                return
+            img = pygame.Surface(rect.size, pygame.SRCALPHA)
+            local = pygame.Rect(0, 0, rect.w, rect.h)
+            charts.line_chart(img, local, self.relation_lines(rel), -1, 1, s.game.turns + 1, L,
+                              y_ticks=[(-1, "−1"), (0, "0"), (1, "+1")], label_w=106, x_label="")
+            self._chart_key, self._chart_img = key, img
+        surf.blit(self._chart_img, rect)
+
+    def relation_lines(self, rel):
+        s = self.session
+        ids = s.actor_ids
+        lines, k = [], 0
+        for i in range(len(ids)):
+            for j in range(i + 1, len(ids)):
+                if rel.ndim == 3 and rel.shape[1] > j:
+                    col = T.OKABE_ITO[k % len(T.OKABE_ITO)]
+                    lines.append((f"{s.short_name(ids[i])}–{s.short_name(ids[j])}", col, rel[:, i, j], k >= len(T.OKABE_ITO)))
+                k += 1
+        return lines
+
+    def draw_action_panel(self, surf):
+        L, s = self.L, self.session
+        head = L.font(21, True)
+        ph = s.phase
+        x0, y0_, w0, h0 = ACTION
+        if ph == S.CHOOSE:
+            D.text(surf, f"{s.name(s.current)}, choose your move", head, T.NAVY, L.p(x0 + 12, y0_ + 8), max_width=L.n(CHOOSER[2] - 24))
+        elif ph == S.VETO:
+            q = s.question
+            D.text(surf, f"{s.name(q.blocker) if q else ''}: use your veto?", head, T.VERMILLION, L.p(x0 + 12, y0_ + 8))
+            D.paragraph(surf, "You may block this move. Read what it would do (right), then decide.", L.font(18), T.TEXT,
+                        L.r(x0 + 12, y0_ + 46, w0 - 24, 60))
+        elif ph == S.AI_READY:
+            who = "The AI plays every leader." if not s.humans else "No student has a move this turn."
+            D.text(surf, "Ready for the next month", head, T.NAVY, L.p(x0 + 12, y0_ + 8))
+            pend = []
+            try:
+                pend = list(s.state.pending_events)
+            except Exception:  # noqa: BLE001
+                pend = []
+            text = f"{who} Press Space to play the turn and watch the lines and gauges move; the news then tells what happened and why."
+            y = D.paragraph(surf, text, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 100))
+            for ev in pend[:2]:
+                D.text(surf, f"This month: {ev}", L.font(16, True), T.VERMILLION, (L.p(x0 + 12, 0)[0], y), max_width=L.n(w0 - 24))
+                y += L.n(22)
+        elif ph in (S.ANIMATING, S.RESOLVED, S.OVER):
+            rep = s.last_report
+            title = "Resolving the turn…" if ph == S.ANIMATING else (
+                f"What happened in {engine.month_label(rep.date)}" if rep is not None else "The game is over")
+            D.text(surf, title, head, T.NAVY, L.p(x0 + 12, y0_ + 8))
+            if rep is not None:
+                y = y0_ + 42
+                fb = L.font(17, True)
+                lines = [(None, str(ev), T.MUTED) for ev in rep.events]
+                for a in rep.actions:
+                    word = RESULT_WORD.get(str(a.result), str(a.result))
+                    if str(a.result) == "blocked" and a.blocked_by:
+                        word += f" by {s.short_name(a.blocked_by)}"
+                    lines.append((a, f"{a.label} {word}.", T.RESULT_COLOURS.get(str(a.result), T.TEXT)))
+                max_lines = 6
+                for a, txt, col in lines[:max_lines]:
+                    x = x0 + 12
+                    if a is not None:
+                        img = badges.badge(s.state.actor_portrait(a.actor), s.name(a.actor), T.hex_colour(s.state.actor_colour(a.actor)), L.n(24))
+                        surf.blit(img, L.p(x, y))
+                        r = D.text(surf, s.short_name(a.actor), fb, T.TEXT, L.p(x + 30, y))
+                        D.text(surf, txt, fb, col, (r.right + L.n(8), r.y), max_width=L.p(x0 + w0 - 12, 0)[0] - r.right - L.n(8))
+                    else:
+                        D.text(surf, txt, fb, T.MUTED, L.p(x, y), max_width=L.n(w0 - 24))
+                    y += 27
+                if len(lines) > max_lines:
+                    D.text(surf, f"… and {len(lines) - max_lines} more in the news", L.font(16), T.MUTED, L.p(x0 + 12, y))
+            if ph == S.RESOLVED:
+                D.text(surf, "The whole story is in the news (right).", L.font(15), T.MUTED, L.p(x0 + 12, y0_ + h0 - 30))
+
