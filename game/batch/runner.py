@@ -34,6 +34,7 @@ RESULT_FILES = ("runs.csv", "runs.parquet", "steps.npz", "summary.json", "summar
 MAX_SEED = 2**63 - 1
 MAX_RUNS = 10**9
 START_METHOD = "spawn"  # fixed: same behaviour on Linux, macOS and Windows
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_FRAMEWORK_THREADS", "NUMEXPR_NUM_THREADS")
 
 
 class BatchError(Exception):
@@ -343,7 +344,18 @@ def run_processes(tasks: list[ChunkTask], chunk_dir: Path, workers: int):
     from game.batch.worker import chunk_to_file, init_local_worker
 
     ctx = mp.get_context(START_METHOD)
-    pool = ctx.Pool(processes=workers, initializer=init_local_worker)
+    # One thread of BLAS/OpenMP per worker: the workers already use every core, and
+    # oversubscribed thread pools make W workers slower than one.
+    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    os.environ.update({k: "1" for k in THREAD_VARS})
+    try:
+        pool = ctx.Pool(processes=workers, initializer=init_local_worker)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     try:
         args = [(t, str(chunk_dir / t.chunk.filename)) for t in tasks]
         yield from pool.imap_unordered(chunk_to_file, args, chunksize=1)
@@ -472,16 +484,10 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
                 progress.update(by_id[cid].size)
     except KeyboardInterrupt:
         progress.close()
-        _clean_temp(chunk_dir)
-        n_done = len(_done_chunks(p, chunk_dir))
-        runs_done = sum(c.size for c in p.chunks if (chunk_dir / c.filename).is_file())
-        _log(p, {"started": started, "status": "interrupted", "engine": engine, "chunks_on_disk": n_done})
-        msg = (
-            f"Interrupted. {n_done} of {len(p.chunks)} chunks ({runs_done:,} of {total:,} runs) are saved in {out}.\n"
-            f"To resume: {resume_command(p)} --resume"
-        )
-        print(msg, file=stderr)
-        return Outcome(130, out, None, msg)
+        return _stopped(p, stderr, started, engine, "Interrupted.", 130)
+    except Exception as e:  # a failing chunk (engine error, lost cluster ...): keep what is done
+        progress.close()
+        return _stopped(p, stderr, started, engine, f"Stopped by an error: {type(e).__name__}: {e}", 1)
     finally:
         progress.close()
         if client is not None:
@@ -490,7 +496,10 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     elapsed = time.monotonic() - t0
     new_runs = total - done_runs
 
-    summary = finish(p)
+    try:
+        summary = finish(p)
+    except KeyboardInterrupt:
+        return _stopped(p, stderr, started, engine, "Interrupted while writing the results.", 130)
     _log(
         p,
         {
@@ -509,6 +518,23 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
         rate = f", {new_runs / elapsed:,.0f} runs/s" if elapsed > 0 and new_runs else ""
         print(f"\nbatch: done in {elapsed:.1f} s{rate}; results in {out}", file=stderr)
     return Outcome(0, out, summary)
+
+
+def _stopped(p: Prepared, stderr, started: str, engine: str, why: str, status: int) -> Outcome:
+    """Report a stopped batch: what is saved, and the command that resumes it."""
+    chunk_dir = p.out / "chunks"
+    _clean_temp(chunk_dir)
+    done = _done_chunks(p, chunk_dir)
+    runs_done = sum(c.size for c in p.chunks if c.id in done)
+    total = p.request.runs * len(p.points)
+    _log(p, {"started": started, "status": "interrupted" if status == 130 else "failed", "engine": engine,
+             "chunks_on_disk": len(done), "why": why})
+    msg = (
+        f"{why} {len(done)} of {len(p.chunks)} chunks ({runs_done:,} of {total:,} runs) are saved in {p.out}.\n"
+        f"To resume: {resume_command(p)} --resume"
+    )
+    print(msg, file=stderr)
+    return Outcome(status, p.out, None, msg)
 
 
 def finish(p: Prepared) -> dict:
