@@ -220,7 +220,7 @@ _CONSTRUCT = _Constructor()
 _SYNTAX_HINTS = [
     ("found character '\\t'", "YAML does not allow tabs for indentation; indent with spaces"),
     ("tab character", "YAML does not allow tabs for indentation; indent with spaces"),
-    ("mapping values are not allowed here", "a value may not contain ': ' unless it is in quotes, or this line is indented wrongly"),
+    ("mapping values are not allowed", "a value may not contain ': ' unless it is in quotes, or this line is indented wrongly"),
     ("could not find expected ':'", "a key is missing its ':', or the indentation of this line differs from the lines above"),
     ("expected <block end>", "the indentation of this line does not match the lines above"),
     ("expected <document start>", "the indentation of this line does not match the lines above"),
