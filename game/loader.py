@@ -296,6 +296,9 @@ class _Reader:
         if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
             msg += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         hint = next((h for key, h in _SYNTAX_HINTS if key in problem or key in (exc.context or "")), None)
+        index = getattr(mark, "index", None)
+        if isinstance(index, int) and 0 <= index < len(self.text) and self.text[index] == "\t":
+            hint = "YAML does not allow tabs for indentation; indent with spaces"
         msg += f"; {hint}" if hint else "; check the indentation and quotes on this line and the one before"
         self.problem(mark, msg)
 
@@ -532,15 +535,29 @@ def _model_of(t: Any) -> type[BaseModel] | None:
     return t if _is_model(t) else None
 
 
-def _type_at(path: tuple) -> tuple[Any, list, FieldInfo | None]:
+def _type_at(path: tuple, chosen: dict | None = None) -> tuple[Any, list, FieldInfo | None]:
+    """The schema type at a data path; `chosen` maps data paths to the union member (tag) to take."""
     t: Any = S.Scenario
     meta: list = []
     field = None
-    for key in path:
+    for n, key in enumerate(path):
         t, meta, field = _descend(t, key)
         if t is None:
             return None, [], None
+        picked = _choose(t, chosen.get(path[: n + 1]) if chosen else None)
+        if picked is not t:
+            t = picked
+            meta = list(meta) + _strip(t)[1]
     return t, meta, field
+
+
+def _choose(t: Any, tag: Any) -> Any:
+    if tag is None:
+        return t
+    bare = _strip(t)[0]
+    if _is_union(bare):
+        return next((m for m in _members(bare) if _tag_matches(m, tag)), t)
+    return t
 
 
 def _nouns(path: tuple) -> str:
@@ -629,6 +646,7 @@ class _Err:
     input: Any
     field: str | None = None  # the missing or unknown key
     on_key: bool = False  # the problem is a mapping key (dict key or unknown key)
+    chosen: dict = dataclasses.field(default_factory=dict)  # data path -> union member picked
 
 
 def _get(data: Any, path: tuple) -> Any:
@@ -712,7 +730,8 @@ class _Translator:
 
     def problem(self, path: tuple, message: str, key: bool = False) -> Problem:
         line, col = self.mark(path, key)
-        prefix = f"{_show_path(path)}: " if path else ""
+        shown = path[:-1] if path and isinstance(path[-1], str) and message.startswith(f"{path[-1]} ") else path
+        prefix = f"{_show_path(shown)}: " if shown else ""
         return Problem(self.filename, line, col, prefix + message, path)
 
     # -- errors
@@ -737,7 +756,7 @@ class _Translator:
         # an unknown key that is a misspelling of a missing key: one message, not two
         for err in out:
             if err.type == "extra_forbidden" and err.path[:-1] in missing:
-                model = _model_of(_type_at(err.path[:-1])[0])
+                model = _model_of(_type_at(err.path[:-1], err.chosen)[0])
                 hint = _closest(err.field, model.model_fields) if model else None
                 if hint in missing[err.path[:-1]].field:
                     err.ctx["required"] = True
@@ -754,6 +773,7 @@ class _Translator:
                 chosen = tags[best]
                 for err in chosen:
                     err.unions = err.unions[1:]
+                    err.chosen[upath] = best
                 out.extend(self._resolve_unions(chosen))
             else:
                 out.append(self._union_message(upath, list(tags), value))
@@ -811,7 +831,7 @@ class _Translator:
 
     def one(self, err: _Err) -> Problem:
         path, etype, ctx = err.path, err.type, err.ctx
-        t, meta, finfo = _type_at(path)
+        t, meta, finfo = _type_at(path, err.chosen)
         value = _get(self.data, path)
         bare = _strip(t)[0] if t is not None else None
         if bare is not None and _is_union(bare) and len(_members(bare)) > 1:
@@ -839,7 +859,7 @@ class _Translator:
             return self.problem(path, f"missing required key '{field}'{desc}; add '{field}:' to this {_nouns(path)}")
         if etype == "extra_forbidden":
             parent = path[:-1]
-            model = _model_of(_type_at(parent)[0])
+            model = _model_of(_type_at(parent, err.chosen)[0])
             allowed = list(model.model_fields) if model else []
             hint = _closest(err.field, allowed)
             msg = f"unknown key '{err.field}'"
@@ -868,6 +888,9 @@ class _Translator:
                        f"write it in quotes ('{scalar[0]}') to mean the text")
             elif value is None:
                 msg = "expected text, got an empty value; write the text after the ':'"
+                if self._comment_after(path):
+                    msg = ("expected text, got an empty value: in YAML ' #' starts a comment, so a colour "
+                           "must be in quotes, e.g. colour: \"#0072b2\"")
             else:
                 msg = f"expected text, got {_kind_of(value)}; write plain text here"
             return self.problem(path, msg)
@@ -927,6 +950,14 @@ class _Translator:
             return self.problem(path, err.msg)
         return self.problem(path, err.msg[:1].lower() + err.msg[1:] if err.msg else etype)
 
+    def _comment_after(self, path: tuple) -> bool:
+        """Does the line where the value at `path` should be carry a ' #' comment after the key?"""
+        if self.reader is None or path not in self.reader.key_marks:
+            return False
+        line, col = self.reader.key_marks[path]
+        lines = self.reader.text.splitlines()
+        return 0 < line <= len(lines) and " #" in lines[line - 1][col - 1 :]
+
     @staticmethod
     def _id_rule(value: Any) -> str:
         rule = "an id uses lower-case letters, digits, '_' or '-', and starts with a letter"
@@ -955,7 +986,9 @@ _NO_VALUE = object()
 
 def _placeholder(path: tuple) -> Any:
     """A valid stand-in for a broken required value (not for ids or dates, which references use)."""
-    if not path or path[-1] in ("id", "actor", "factor", "move", "outcome", "between", "relation", "kind"):
+    if not path or path[-1] in ("id", "actor", "factor", "move", "outcome", "between", "relation"):
+        return _NO_VALUE
+    if path[-1] == "kind" and path[0] == "events":
         return _NO_VALUE
     t, meta, _ = _type_at(path)
     if t is None:
@@ -1057,6 +1090,7 @@ def _best_effort_references(data: dict, errors: list[_Err], filename: str, trans
     dropped: set[str] = set()
     kinds: set[str] = set()  # "unknown <kind>" messages to hold back (a definition was pruned)
     pruned: list[tuple] = []  # original paths of everything pruned
+    actor_pruned = False
     broken: list[tuple] = [e.path + ((e.field,) if e.type == "missing" else ()) for e in errors]
     tried: set[tuple] = set()  # work paths already given a stand-in value
     for _round in range(4):
@@ -1081,6 +1115,7 @@ def _best_effort_references(data: dict, errors: list[_Err], filename: str, trans
                     parent[key] = next(a[2] for a in actions if a[0] == "set" and a[1] == tgt)
                     tried.add(tgt)
             elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+                actor_pruned |= orig_tgt[:1] == ("actors",) and len(orig_tgt) == 2
                 ids, ks = _defines(orig_tgt, parent[key])
                 dropped |= ids
                 kinds |= ks
@@ -1107,7 +1142,7 @@ def _best_effort_references(data: dict, errors: list[_Err], filename: str, trans
         for path, message in S.reference_problems(scenario):
             if any(f"'{d}'" in message for d in dropped) or any(f"unknown {k} '" in message for k in kinds):
                 continue
-            if "actor" in kinds and message.startswith("resolution_order must list"):
+            if actor_pruned and message.startswith("resolution_order must list"):
                 continue
             orig = _from_work(tuple(path), index_maps)
             if any(orig == q[: len(orig)] or q == orig[: len(q)] for q in pruned):
