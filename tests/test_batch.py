@@ -421,3 +421,27 @@ def test_unreachable_scheduler_is_a_clean_error(tmp_path, capsys):
 
     with pytest.raises(BatchError, match="cannot connect"):
         runner.connect("tcp://127.0.0.1:1", timeout=1)
+
+
+def test_a_failing_chunk_keeps_the_finished_ones(tmp_path, monkeypatch, capsys):
+    from game.batch import worker
+
+    real = worker.simulate_chunk
+
+    def flaky(task):
+        if task.chunk.id == 2:
+            raise RuntimeError("engine exploded")
+        return real(task)
+
+    monkeypatch.setattr(worker, "simulate_chunk", flaky)
+    res = batch(tmp_path, "flaky", runs=100, chunk_size=20, quiet=False)
+    assert res.status == 1
+    err = capsys.readouterr().err
+    assert "Stopped by an error: RuntimeError: engine exploded" in err and "--resume" in err
+    assert len(list((tmp_path / "flaky" / "chunks").glob("chunk-*.npz"))) == 2
+    monkeypatch.setattr(worker, "simulate_chunk", real)
+    res = run_batch(Request(str(TINY), runs=100, seed=11, out=str(tmp_path / "flaky"), workers=1, resume=True,
+                            plots=False, quiet=True))
+    assert res.status == 0
+    batch(tmp_path, "whole", runs=100, chunk_size=20)
+    same_results(tmp_path / "whole", tmp_path / "flaky", manifest=True)

@@ -332,10 +332,15 @@ def _clean_temp(chunk_dir: Path) -> None:
 
 
 def run_inline(tasks: list[ChunkTask], chunk_dir: Path):
-    from game.batch.worker import chunk_to_file
+    """One worker: compute in this process, on one core (BLAS threads too)."""
+    from game.batch.worker import blas_threads, chunk_to_file
 
-    for t in tasks:
-        yield chunk_to_file((t, str(chunk_dir / t.chunk.filename)))
+    before = blas_threads(1)
+    try:
+        for t in tasks:
+            yield chunk_to_file((t, str(chunk_dir / t.chunk.filename)))
+    finally:
+        blas_threads(before)
 
 
 def run_processes(tasks: list[ChunkTask], chunk_dir: Path, workers: int):
@@ -471,6 +476,8 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     tasks = _tasks(p, todo)
     client = p.client
+    first = last = None  # when the first and last chunks finished (throughput once workers run)
+    steady_runs = 0
     try:
         if todo:
             if p.request.scheduler:
@@ -482,6 +489,12 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
                 stream = run_processes(tasks, chunk_dir, min(p.workers, len(todo)))
             for cid in stream:
                 progress.update(by_id[cid].size)
+                now = time.monotonic()
+                if first is None:
+                    first = now
+                else:
+                    steady_runs += by_id[cid].size
+                    last = now
     except KeyboardInterrupt:
         progress.close()
         return _stopped(p, stderr, started, engine, "Interrupted.", 130)
@@ -509,6 +522,9 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
             "seconds": round(elapsed, 3),
             "runs_computed": new_runs,
             "runs_per_second": round(new_runs / elapsed, 1) if elapsed > 0 else None,
+            "runs_per_second_after_first_chunk": (
+                round(steady_runs / (last - first), 1) if first is not None and last is not None and last > first else None
+            ),
         },
     )
     if not quiet:

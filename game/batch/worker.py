@@ -187,3 +187,43 @@ def init_local_worker() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    blas_threads(1)
+
+
+def _openblas():
+    """numpy's OpenBLAS library and its (get, set) thread functions, or None."""
+    import ctypes
+
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as f:
+            paths = sorted({line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line})
+    except OSError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix, suffix in (("scipy_openblas", "64_"), ("scipy_openblas", ""), ("openblas", "64_"), ("openblas", "")):
+            get, set_ = f"{prefix}_get_num_threads{suffix}", f"{prefix}_set_num_threads{suffix}"
+            if hasattr(lib, get) and hasattr(lib, set_):
+                getf, setf = getattr(lib, get), getattr(lib, set_)
+                getf.restype, setf.argtypes = ctypes.c_int, [ctypes.c_int]
+                return getf, setf
+    return None
+
+
+def blas_threads(n: int | None) -> int | None:
+    """Set numpy's BLAS thread count (one per worker: workers already use every core).
+
+    Returns the previous count, or None where it cannot be changed (then nothing changes).
+    """
+    import numpy  # noqa: F401  (loads the library)
+
+    fns = _openblas()
+    if fns is None or n is None:
+        return None
+    getf, setf = fns
+    before = int(getf())
+    setf(int(n))
+    return before
