@@ -43,14 +43,11 @@ def horizon(game: Game, turn: int) -> tuple[np.ndarray, np.ndarray]:
     return weight @ fade_f, weight @ fade_r
 
 
-def _pair_weights(game: Game, weight_relation: np.ndarray) -> np.ndarray:
-    """[W, A, A] weights on relations -> [W, A, Q] weights on pairs (only pairs one is part of)."""
-    W = weight_relation.shape[0]
-    wq = np.zeros((W, game.n_actors, game.n_pairs))
-    q = np.arange(game.n_pairs)
-    wq[:, game.pair_i, q] = weight_relation[:, game.pair_i, game.pair_j]
-    wq[:, game.pair_j, q] = weight_relation[:, game.pair_j, game.pair_i]
-    return wq
+def target_worth(game: Game, turn: int) -> np.ndarray:
+    """[P, T]: what one unit of each factor or pair is worth to each persona over its horizon."""
+    hf, hr = horizon(game, turn)
+    h = np.concatenate([hf, np.repeat(hr[:, None], game.n_pairs, axis=1)], axis=1)
+    return game.weight_target * h
 
 
 def _logit(game: Game, value: np.ndarray, legal: np.ndarray, temper: np.ndarray) -> np.ndarray:
@@ -69,63 +66,66 @@ def _logit(game: Game, value: np.ndarray, legal: np.ndarray, temper: np.ndarray)
 
 
 def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
-    """The AI's view of this turn: values, block chances and choice probabilities."""
+    """The AI's view of this turn: values, block chances and choice probabilities.
+
+    Works on the sparse (move, target) entries a move can change; targets are the
+    factors and the relation pairs side by side.
+    """
     if legal is None:
         legal = legal_moves(game, w)
-    ea = game.move_effects
-    p = game.move_probability[:, None]
+    W, A, T = w.size, game.n_actors, game.n_targets
+    owner, target = game.entry_owner, game.entry_target
+    p = game.move_probability[game.entry_move]
+    d_success, d_failure, d_blocked = game.entry_delta[:, SUCCESS], game.entry_delta[:, FAILURE], game.entry_delta[:, BLOCKED]
     temper = game.rationality[w.persona]  # [W, A]
     mover_temper = temper[:, game.move_owner]  # [W, M]
-    wf = game.weight_factor[w.persona]  # [W, A, F]
-    wq = _pair_weights(game, game.weight_relation[w.persona])  # [W, A, Q]
-    hf_p, hr_p = horizon(game, w.turn)
-    hf, hr = hf_p[w.persona], hr_p[w.persona]  # [W, A, F], [W, A]
-    owner = game.move_owner
+    now = game.weight_target[w.persona]  # [W, A, T] worth of one unit this turn
+    later = target_worth(game, w.turn)[w.persona]  # [W, A, T] worth over the horizon
 
-    # Level 0: myopic, unblocked expected effects of every move.
-    f0 = p * ea.factor_delta[:, SUCCESS] + (1 - p) * ea.factor_delta[:, FAILURE]  # [M, F]
-    q0 = p * ea.pair_delta[:, SUCCESS] + (1 - p) * ea.pair_delta[:, FAILURE]  # [M, Q]
-    v0 = np.einsum("mf,wmf->wm", f0, wf[:, owner]) + np.einsum("mq,wmq->wm", q0, wq[:, owner])
+    # Level 0: every leader's myopic, unblocked best response.
+    d0 = p * d_success + (1 - p) * d_failure  # [K]
+    v0 = (d0 * now[:, owner, target]) @ game.entry_to_move
     pi0 = _logit(game, v0, legal, mover_temper)
 
-    # Where the others' level-0 moves are expected to leave each leader's world.
-    push_f = pi0[:, :, None] * f0[None]  # [W, M, F]
-    push_q = pi0[:, :, None] * q0[None]
-    total_f, total_q = push_f.sum(axis=1), push_q.sum(axis=1)
-    own_f = np.stack([push_f[:, game.move_start[a]:game.move_stop[a]].sum(axis=1) for a in range(game.n_actors)], 1)
-    own_q = np.stack([push_q[:, game.move_start[a]:game.move_stop[a]].sum(axis=1) for a in range(game.n_actors)], 1)
-    base_f = (w.factors[:, None, :] + total_f[:, None, :] - own_f)[:, owner]  # [W, M, F]
-    base_q = (w.pairs[:, None, :] + total_q[:, None, :] - own_q)[:, owner]
-    base_f = np.clip(base_f, game.factor_min, game.factor_max)
-    base_q = np.clip(base_q, -1.0, 1.0)
+    # Where the others' level-0 moves are expected to leave each mover's world.
+    push = pi0 @ game.move_push  # [W, T] everyone's expected push
+    own = np.stack([pi0[:, game.move_start[a]:game.move_stop[a]] @ game.move_push[game.move_start[a]:game.move_stop[a]]
+                    for a in range(A)], axis=1)  # [W, A, T]
+    state = np.concatenate([w.factors, w.pairs], axis=1) + push
+    lo, hi = game.target_min[target], game.target_max[target]
+    base = np.clip(state[:, target] - own[:, owner, target], lo, hi)  # [W, K]
 
-    def effective(variant: int) -> tuple[np.ndarray, np.ndarray]:
-        df = np.clip(base_f + ea.factor_delta[None, :, variant], game.factor_min, game.factor_max) - base_f
-        dq = np.clip(base_q + ea.pair_delta[None, :, variant], -1.0, 1.0) - base_q
-        return df, dq
+    def effective(d: np.ndarray) -> np.ndarray:
+        """Deltas after bounds, only computed where a delta is not zero."""
+        out = np.zeros_like(base)
+        on = np.flatnonzero(d)
+        if len(on):
+            b = base[:, on]
+            out[:, on] = np.clip(b + d[on], lo[on], hi[on]) - b
+        return out
 
-    (sf, sq), (ff, fq), (bf, bq) = effective(SUCCESS), effective(FAILURE), effective(BLOCKED)
-    pass_f, pass_q = p * sf + (1 - p) * ff, p * sq + (1 - p) * fq  # [W, M, F], [W, M, Q]
+    e_success, e_failure, e_blocked = effective(d_success), effective(d_failure), effective(d_blocked)
+    e_pass = p * e_success + (1 - p) * e_failure
 
-    def value_to_all(df: np.ndarray, dq: np.ndarray) -> np.ndarray:
-        """[W, M, A]: what a move's effects are worth to each actor over its horizon."""
-        return np.einsum("wmf,waf->wma", df, wf * hf) + np.einsum("wmq,waq->wma", dq, wq * hr[:, :, None])
+    # Level 1: would an entitled actor block? (quantal: more likely the more passing hurts it)
+    block_prob = np.zeros((W, game.n_moves, A))
+    blocked = np.zeros((W, game.n_moves))
+    kb, mb = game.entry_blockable, game.blockable_moves
+    if len(mb):
+        loss = (e_pass - e_blocked)[:, kb]
+        to_move = game.entry_to_move[kb][:, mb]
+        for b in np.flatnonzero(game.move_blockers.any(axis=0)):
+            gain = (loss * later[:, b, target[kb]]) @ to_move  # [W, Mb]
+            block_prob[:, mb, b] = game.move_blockers[mb, b] / (1.0 + np.exp(np.clip(temper[:, b, None] * gain, -50, 50)))
+        blocked[:, mb] = 1.0 - np.prod(1.0 - block_prob[:, mb, :], axis=2)
 
-    # Level 1: would an entitled actor block? (quantal: block when passing hurts it)
-    if game.move_blockers.any():
-        gain_if_passed = value_to_all(pass_f, pass_q) - value_to_all(bf, bq)  # [W, M, A]
-        block_prob = game.move_blockers[None] / (1.0 + np.exp(np.clip(temper[:, None, :] * gain_if_passed, -50, 50)))
-    else:
-        block_prob = np.zeros((w.size, game.n_moves, game.n_actors))
-    blocked = 1.0 - np.prod(1.0 - block_prob, axis=2)  # [W, M]
-
-    exp_f = (1 - blocked)[..., None] * pass_f + blocked[..., None] * bf
-    exp_q = (1 - blocked)[..., None] * pass_q + blocked[..., None] * bq
-    m = np.arange(game.n_moves)
-    value = (np.einsum("wmf,wmf->wm", exp_f, (wf * hf)[:, owner])
-             + np.einsum("wmq,wmq->wm", exp_q, (wq * hr[:, :, None])[:, owner]))
+    expected = e_pass
+    if len(mb):
+        b_k = blocked[:, game.entry_move[kb]]
+        expected = e_pass.copy()
+        expected[:, kb] = (1 - b_k) * e_pass[:, kb] + b_k * e_blocked[:, kb]
+    value = (expected * later[:, owner, target]) @ game.entry_to_move
     prob = _logit(game, value, legal, mover_temper)
-    del m
     return Policy(legal, value, prob, block_prob)
 
 

@@ -174,6 +174,7 @@ class Game:
         variants = [[m.effects, m.on_failure, m.on_blocked] for m in self.moves]
         self.move_effects = self._effects([v for trio in variants for v in trio], shape=(self.n_moves, 3))
         self.move_conditions = [self._conditions(m.preconditions) for m in self.moves]
+        self._compile_targets()
 
         # Events.
         self.events = list(s.events)
@@ -202,6 +203,48 @@ class Game:
         from .state import State
 
         return State(self, seed, worlds, humans)
+
+    def _compile_targets(self) -> None:
+        """Factors and pairs side by side as one vector of T "targets", and the sparse
+        list of (move, target) entries that any variant of a move changes (what the AI reads)."""
+        F, Q, P = self.n_factors, self.n_pairs, len(self.personas)
+        self.n_targets = F + Q
+        self.target_min = np.concatenate([self.factor_min, -np.ones(Q)])
+        self.target_max = np.concatenate([self.factor_max, np.ones(Q)])
+        self.weight_target = np.zeros((P, F + Q))  # payoff per unit of each target
+        self.weight_target[:, :F] = self.weight_factor
+        for p, persona in enumerate(self.personas):
+            for q, (i, j) in enumerate(self.pairs):
+                if persona.slot in (i, j):
+                    other = j if persona.slot == i else i
+                    self.weight_target[p, F + q] = self.weight_relation[p, other]
+        ea = self.move_effects
+        delta = np.concatenate([ea.factor_delta, ea.pair_delta], axis=2)  # [M, 3, T]
+        moves, targets = np.nonzero(np.any(delta != 0, axis=1))
+        self.entry_move, self.entry_target = moves.astype(np.intp), targets.astype(np.intp)
+        self.entry_owner = self.move_owner[self.entry_move]
+        self.entry_delta = delta[self.entry_move, :, self.entry_target]  # [K, 3]
+        self.entry_to_move = np.zeros((len(moves), self.n_moves))
+        self.entry_to_move[np.arange(len(moves)), self.entry_move] = 1.0
+        self.entry_to_target = np.zeros((len(moves), self.n_targets))
+        self.entry_to_target[np.arange(len(moves)), self.entry_target] = 1.0
+        self.entry_to_owner_target = np.zeros((len(moves), self.n_actors * self.n_targets))
+        self.entry_to_owner_target[np.arange(len(moves)), self.entry_owner * self.n_targets + self.entry_target] = 1.0
+        self.entry_blockable = self.move_blockers[self.entry_move].any(axis=1)
+        self.blockable_moves = np.flatnonzero(self.move_blockers.any(axis=1))
+        p = self.move_probability[:, None]
+        self.move_push = p * delta[:, SUCCESS] + (1 - p) * delta[:, FAILURE]  # [M, T] unblocked expectation
+        # Random-number slots that carry noise (the others are never drawn).
+        T = self.n_targets
+        noise = np.concatenate([ea.factor_noise, ea.pair_noise], axis=2).any(axis=1)  # [M, T]
+        by_actor = np.stack([noise[self.move_start[a]:self.move_stop[a]].any(axis=0) for a in range(self.n_actors)])
+        self.move_noise_slots = np.flatnonzero(by_actor.ravel())  # slot a*T + t
+        on = self.outcome_effects
+        out_noise = np.concatenate([on.factor_noise, on.pair_noise], axis=1) != 0  # [O, T]
+        by_event = np.zeros((len(self.scenario.events), T), dtype=bool)
+        for o, e in enumerate(self.outcome_event):
+            by_event[e] |= out_noise[o]
+        self.event_noise_slots = np.flatnonzero(by_event.ravel())  # slot e*T + t
 
     def _compile_personas(self) -> None:
         P, A, F = len(self.personas), self.n_actors, self.n_factors

@@ -41,16 +41,35 @@ def _keys(seed: int, worlds: np.ndarray, turn: int, purpose: int) -> np.ndarray:
 
 def uniform(seed: int, worlds: np.ndarray, turn: int, purpose: int, n: int) -> np.ndarray:
     """Uniform numbers in [0, 1), shape [len(worlds), n]; column j is slot j."""
+    return uniform_slots(seed, worlds, turn, purpose, np.arange(n))
+
+
+def uniform_slots(seed: int, worlds: np.ndarray, turn: int, purpose: int, slots: np.ndarray) -> np.ndarray:
+    """Uniform numbers for chosen slots only, shape [len(worlds), len(slots)]."""
     with np.errstate(over="ignore"):
         keys = _keys(seed, worlds, turn, purpose)
-        slots = (np.arange(1, n + 1, dtype=np.uint64) * _GOLDEN)[None, :]
-        bits = _mix(keys[:, None] + slots)
+        counters = ((np.asarray(slots, dtype=np.uint64) + np.uint64(1)) * _GOLDEN)[None, :]
+        bits = _mix(keys[:, None] + counters)
     return (bits >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
 def normal(seed: int, worlds: np.ndarray, turn: int, purpose: int, n: int) -> np.ndarray:
     """Standard normal numbers, shape [len(worlds), n] (Box–Muller on two uniform slots each)."""
-    u = uniform(seed, worlds, turn, purpose, 2 * n)
+    return normal_slots(seed, worlds, turn, purpose, np.arange(n))
+
+
+def normal_slots(seed: int, worlds: np.ndarray, turn: int, purpose: int, slots: np.ndarray) -> np.ndarray:
+    """Standard normal numbers for chosen slots only; slot j uses uniform slots 2j and 2j+1."""
+    slots = np.asarray(slots, dtype=np.int64)
+    u = uniform_slots(seed, worlds, turn, purpose, np.stack([2 * slots, 2 * slots + 1], axis=1).ravel())
     u1 = 1.0 - u[:, 0::2]  # in (0, 1]
     u2 = u[:, 1::2]
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def sparse_normal(seed: int, worlds: np.ndarray, turn: int, purpose: int, n: int, slots: np.ndarray) -> np.ndarray:
+    """[len(worlds), n] with standard normals at `slots` and zeros elsewhere (same numbers as `normal`)."""
+    out = np.zeros((len(worlds), n))
+    if len(slots):
+        out[:, slots] = normal_slots(seed, worlds, turn, purpose, slots)
+    return out

@@ -133,7 +133,7 @@ def open_turn(game: Game, w: Worlds) -> np.ndarray:
         return result
     fires_u = rng.uniform(w.seed, w.index, w.turn, rng.EVENT_FIRES, E)
     outcome_u = rng.uniform(w.seed, w.index, w.turn, rng.EVENT_OUTCOME, E)
-    noise = rng.normal(w.seed, w.index, w.turn, rng.EVENT_NOISE, E * (F + Q)).reshape(w.size, E, F + Q)
+    noise = rng.sparse_normal(w.seed, w.index, w.turn, rng.EVENT_NOISE, E * (F + Q), game.event_noise_slots).reshape(w.size, E, F + Q)
     for e, ev in enumerate(game.events):
         if isinstance(ev, RandomEvent):
             due = fires_u[:, e] < ev.probability
@@ -195,7 +195,7 @@ def resolve(game: Game, w: Worlds, choices: np.ndarray, block_prob: np.ndarray,
     A, F, Q, W = game.n_actors, game.n_factors, game.n_pairs, w.size
     block_u = rng.uniform(w.seed, w.index, w.turn, rng.BLOCK, A * A).reshape(W, A, A)
     success_u = rng.uniform(w.seed, w.index, w.turn, rng.SUCCESS, A)
-    noise = rng.normal(w.seed, w.index, w.turn, rng.MOVE_NOISE, A * (F + Q)).reshape(W, A, F + Q)
+    noise = rng.sparse_normal(w.seed, w.index, w.turn, rng.MOVE_NOISE, A * (F + Q), game.move_noise_slots).reshape(W, A, F + Q)
     result = np.full((W, A), -1, dtype=np.intp)
     blocked_by = np.full((W, A), -1, dtype=np.intp)
     rows = np.arange(W)
@@ -231,7 +231,7 @@ def resolve(game: Game, w: Worlds, choices: np.ndarray, block_prob: np.ndarray,
 
 def dynamics(game: Game, w: Worlds) -> None:
     """Factors drift, revert and jump; relations drift toward their propensity."""
-    shock = rng.normal(w.seed, w.index, w.turn, rng.FACTOR_SHOCK, game.n_factors)
+    shock = rng.sparse_normal(w.seed, w.index, w.turn, rng.FACTOR_SHOCK, game.n_factors, np.flatnonzero(game.volatility))
     step = game.drift + game.reversion * (game.level - w.factors) + game.volatility * shock
     np.clip(w.factors + step, game.factor_min, game.factor_max, out=w.factors)
     if game.n_pairs:

@@ -1,0 +1,49 @@
+"""`summit blocs SCENARIO [--turn N]`: the blocs landscape theory predicts."""
+
+from __future__ import annotations
+
+import json
+
+from ..landscape import describe
+from .common import CommandError, fail, open_game
+
+NAME = "blocs"
+HELP = "Print the blocs that landscape theory (Axelrod & Bennett 1993) predicts for a scenario's relations."
+
+
+def add_arguments(p) -> None:
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario file, or the id of a shipped scenario")
+    p.add_argument("--turn", type=int, default=0, metavar="N",
+                   help="first let the AI play N turns (default 0: the opening relations)")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="seed for those N turns (default 1)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args) -> int:
+    try:
+        game = open_game(args.scenario)
+        if not 0 <= args.turn <= game.turns:
+            raise CommandError(f"--turn must be between 0 and {game.turns} (the scenario's number of turns)", 2)
+        state = game.new_state(args.seed)
+        for _ in range(args.turn):
+            state.advance()
+    except CommandError as exc:
+        return fail(exc)
+    minima = state.blocs()
+    names = [state.actor_name(a) for a in game.actor_ids]
+    if args.json:
+        print(json.dumps({
+            "scenario": game.scenario.id,
+            "turn": args.turn,
+            "seed": args.seed,
+            "actors": game.actor_ids,
+            "configurations": [m.as_dict(game.actor_ids) for m in minima],
+        }, indent=2))
+        return 0
+    when = "at the start" if args.turn == 0 else f"after {args.turn} turns (seed {args.seed})"
+    print(f"{game.scenario.title}: blocs predicted {when}")
+    print("Sizes are the actors' power; propensities are their current relations.")
+    print(f"{len(minima)} stable configuration(s), lowest energy first:")
+    for line in describe(minima, names):
+        print("  " + line)
+    return 0
