@@ -51,6 +51,7 @@ class App:
         self.errors: list[str] = []
         self._error_streak = 0
         self.last_saved: Path | None = None
+        self._cached_overlays: dict[str, Screen] = {}
 
     # --- managers and layout -----------------------------------------------------------
 
@@ -80,7 +81,7 @@ class App:
         new = T.Layout(size)
         if new.size == self.layout.size and new.s == self.layout.s and self.manager is self._manager_for(new):
             return
-        for part in (self.overlay, self.screen):
+        for part in (self.overlay, self.screen, *self._cached_overlays.values()):
             if part is not None:
                 part.teardown()
         self.layout = new
@@ -121,11 +122,17 @@ class App:
         if self.screen is not None:
             self.screen.set_visible(False)
         self.overlay = overlay
-        overlay.build()
+        if getattr(overlay, "cached", False) and overlay.widgets:
+            overlay.set_visible(True)  # built before at this size: just show it again
+        else:
+            overlay.build()
 
     def close_overlay(self):
         if self.overlay is not None:
-            self.overlay.teardown()
+            if getattr(self.overlay, "cached", False):
+                self.overlay.set_visible(False)
+            else:
+                self.overlay.teardown()
             self.overlay = None
             if self.screen is not None:
                 self.screen.set_visible(True)
@@ -173,7 +180,9 @@ class App:
     def open_help(self):
         from game.ui.overlays import HelpOverlay
 
-        self.open_overlay(HelpOverlay(self))
+        if "help" not in self._cached_overlays:
+            self._cached_overlays["help"] = HelpOverlay(self)
+        self.open_overlay(self._cached_overlays["help"])
 
     def open_load_dialog(self):
         from game.ui.overlays import FileOverlay

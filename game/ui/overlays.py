@@ -104,6 +104,7 @@ With several human leaders, a hand-over screen hides one team's choice from the 
 
 class HelpOverlay(Overlay):
     name = "help"
+    cached = True  # the help text is long to lay out: built once per window size, then shown and hidden
     title = "Help"
     box = (140, 50, 1000, 620)
 

@@ -71,7 +71,20 @@ class Session:
 
     @classmethod
     def from_batch(cls, batch_dir, run: int) -> "Session":
+        """World K of a Monte Carlo batch, AI-only, to step through turn by turn."""
         batch_dir = Path(batch_dir)
+        try:
+            from game.batch.replay import ReplayError, load_world
+        except ImportError:
+            load_world = None
+        if load_world is not None:
+            try:
+                game, state, manifest, _values, _world = load_world(batch_dir, int(run))
+            except ReplayError as exc:
+                raise engine.ScenarioProblem(str(exc)) from None
+            path = Path(str((manifest.get("scenario") or {}).get("file", ""))) if isinstance(manifest.get("scenario"), dict) else None
+            return cls(game.scenario, game, state, path, (), int(manifest.get("seed", 0)),
+                       batch={"dir": str(batch_dir), "run": int(run)})
         try:
             manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

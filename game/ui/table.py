@@ -230,7 +230,7 @@ class TableScreen(Screen):
                     "<i>The news of each turn will appear here, newest first.</i>")
         out = []
         colours = {"success": "#007a55", "failed": "#8a6500", "blocked": "#b8431b"}
-        for rep in list(reversed(hist))[:12]:
+        for rep in list(reversed(hist))[:8]:
             out.append(f"<b>{esc(engine.month_label(rep.date))}</b>")
             for ev in rep.events:
                 out.append(f"<i>{esc(str(ev))}</i>")

@@ -1,0 +1,1 @@
+"""The classroom front end (pygame-ce + pygame_gui). Entry point: game.ui.app.App."""
