@@ -34,7 +34,7 @@ class Policy:
 
 def horizon(game: Game, turn: int) -> tuple[np.ndarray, np.ndarray]:
     """Per persona: how much a lasting change counts, for factors [P, F] and relations [P]."""
-    remaining = max(game.turns - turn, 1)
+    remaining = max(game.turns + game.scenario.horizon_after_end - turn, 1)
     k = np.arange(remaining)
     after_term = (turn + k)[None, :] > game.term_turn[:, None]  # [P, R]
     weight = game.patience[:, None] ** k[None, :] * np.where(after_term, game.beyond_term[:, None], 1.0)

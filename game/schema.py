@@ -422,6 +422,11 @@ class Scenario(Strict):
     payoffs: Annotated[dict[Id, Payoff], Field(min_length=1)]
     moves: Annotated[list[ActorMoves], Field(min_length=1, max_length=MAX_ACTORS)]
     events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = []
+    horizon_after_end: Annotated[int, Field(ge=0, le=MAX_TURNS)] = Field(
+        default=0,
+        description="Turns past the last one that AI leaders still count when they value a move "
+        "(the world does not end with the game; 0 = only the game's turns).",
+    )
     resolution_order: list[Id] | None = Field(
         default=None, description="Order in which moves resolve each turn (default: the order of `actors`)."
     )
