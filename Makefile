@@ -18,7 +18,7 @@ for p in $$(ls -d "$$root"/versions/*/bin/python3 2>/dev/null | sort -t/ -k1,1 -
 done; exit 0
 endef
 
-.PHONY: play test bench soak setup clean help
+.PHONY: play test bench soak report setup clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -26,6 +26,7 @@ help:
 	@echo "make test   set everything up and run every test"
 	@echo "make bench  run the benchmarks (prints figures)"
 	@echo "make soak   long soak and fuzz runs"
+	@echo "make report regenerate docs/baseline-report.md"
 
 setup: $(STAMP)
 
@@ -51,6 +52,9 @@ bench: $(STAMP)
 
 soak: $(STAMP)
 	SDL_VIDEODRIVER=dummy MPLBACKEND=Agg $(VPY) -m pytest -q -m soak $(PYTEST_ARGS)
+
+report: $(STAMP)
+	MPLBACKEND=Agg $(VPY) -m game.article_report --out docs/baseline-report.md
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
