@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import math
 import os
 import re
@@ -938,7 +939,16 @@ class _Translator:
         if etype in ("dict_type", "model_type", "model_attributes_type"):
             model = _model_of(t)
             keys = f" with keys {_shape(model)} (keys with '?' are optional)" if model else ""
-            return self.problem(path, f"expected a mapping (key: value lines){keys}, got {_kind_of(value)} {shown if not isinstance(value, (dict, list)) else ''}".rstrip())
+            msg = f"expected a mapping (key: value lines){keys}, got {_kind_of(value)} {shown if not isinstance(value, (dict, list)) else ''}".rstrip()
+            if model is not None:
+                required = [n for n, f in model.model_fields.items() if f.is_required()]
+                if isinstance(value, list) and len(required) == 1 and get_origin(_strip(model.model_fields[required[0]].annotation)[0]) is list:
+                    msg += f"; to give this list, put it under '{required[0]}:'"
+                elif isinstance(value, str) and len(required) == 1:
+                    lit = _strip(model.model_fields[required[0]].annotation)[0]
+                    if get_origin(lit) is Literal and value in get_args(lit):
+                        msg += f"; write {{{required[0]}: {value}}}"
+            return self.problem(path, msg)
         if etype == "union_tag_not_found":
             return self.problem(path, "this event has no 'kind'; add 'kind: scheduled' (happens on a date) or 'kind: random' (may happen any turn)")
         if etype == "union_tag_invalid":
@@ -982,19 +992,45 @@ _PYDANTIC_TYPES = {
 
 
 _NO_VALUE = object()
+_STAND_IN = itertools.count()
+# Keys whose values define or refer to ids: never given a stand-in (that would invent references).
+_REFERENCE_KEYS = ("id", "actor", "factor", "move", "outcome", "between", "relation", "source", "blockable_by", "resolution_order")
 
 
 def _placeholder(path: tuple) -> Any:
     """A valid stand-in for a broken required value (not for ids or dates, which references use)."""
-    if not path or path[-1] in ("id", "actor", "factor", "move", "outcome", "between", "relation"):
+    if not path or (path[-1] in _REFERENCE_KEYS and path != ("id",)):  # nothing refers to the scenario's id
         return _NO_VALUE
     if path[-1] == "kind" and path[0] == "events":
         return _NO_VALUE
     t, meta, _ = _type_at(path)
     if t is None:
         return _NO_VALUE
+    return _stand_in(t, meta, path, 0)
+
+
+def _stand_in(t: Any, meta: list, path: tuple, depth: int) -> Any:
     bare, more = _strip(t)
     meta = list(meta) + more
+    if depth > 3:
+        return _NO_VALUE
+    if _is_model(bare):  # e.g. relations: {pairs: []}, term: {kind: none}
+        out = {}
+        for name, f in bare.model_fields.items():
+            if f.is_required():
+                if name in _REFERENCE_KEYS:
+                    return _NO_VALUE
+                v = _stand_in(f.annotation, list(f.metadata), path + (name,), depth + 1)
+                if v is _NO_VALUE:
+                    return _NO_VALUE
+                out[name] = v
+        return out
+    if get_origin(bare) is list:
+        n = next((m.min_length for m in meta if isinstance(m, annotated_types.MinLen)), 0)
+        if not n:
+            return []
+        item = _stand_in(get_args(bare)[0], [], path + (0,), depth + 1)
+        return _NO_VALUE if item is _NO_VALUE else [item] * n
     if get_origin(bare) is Literal:
         return get_args(bare)[0]
     if bare is bool:
@@ -1015,6 +1051,8 @@ def _placeholder(path: tuple) -> Any:
             pattern = getattr(m, "pattern", None)
             if pattern and pattern.startswith("^#"):
                 return "#000000"
+            if pattern and _ID.match("x") and re.match(pattern, "x"):
+                return "x"  # an id nothing refers to (e.g. a portrait)
             if pattern:
                 return _NO_VALUE
         return "x"
@@ -1037,6 +1075,10 @@ def _repair(path: tuple, data: Any, tried: set) -> tuple | None:
             if f is None or not f.is_required():
                 return ("del", p)
             if n == len(path) and p not in tried:
+                if p[-1] == "id" and len(p) > 1 and _defines(p[:-1], None)[1]:
+                    # a broken definition id: a unique stand-in keeps the entry (its kind's
+                    # "unknown id" messages are then held back, as they cannot be judged)
+                    return ("set", p, f"zz-stand-in-{next(_STAND_IN)}")
                 v = _placeholder(p)
                 if v is not _NO_VALUE:
                     return ("set", p, v)
@@ -1111,6 +1153,8 @@ def _best_effort_references(data: dict, errors: list[_Err], filename: str, trans
             orig_tgt = _from_work(tgt, index_maps)
             pruned.append(orig_tgt)
             if kind == "set":
+                if key == "id":
+                    kinds |= _defines(orig_tgt[:-1], None)[1]
                 if isinstance(parent, dict):
                     parent[key] = next(a[2] for a in actions if a[0] == "set" and a[1] == tgt)
                     tried.add(tgt)
