@@ -233,7 +233,8 @@ _SYNTAX_HINTS = [
     ("expected ',' or ']'", "a list written as [a, b] is not closed, or an item in it needs quotes"),
     ("expected ',' or '}'", "a mapping written as {a: 1} is not closed, or a value in it needs quotes"),
     ("did not find expected key", "the indentation of this line does not match the lines above, or a '- ' is missing"),
-    ("did not find expected '-' indicator", "the items of a list must all start with '- ' at the same indentation"),
+    ("did not find expected '-' indicator", "this line's indentation does not match the lines above: the items of a list start with '- ' at the same indentation, and the keys of one mapping line up"),
+    ("did not find expected node content", "a value is missing here, or a bracket opened earlier is never closed"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -16,9 +17,14 @@ HELP = "Print the JSON Schema of scenario files (for editor completion and check
 
 def add_arguments(p) -> None:
     p.add_argument("--out", metavar="FILE", help="write the schema to FILE instead of printing it")
-    p.epilog = ("VS Code: install the YAML extension (redhat.vscode-yaml), run 'summit schema --out summit.schema.json', "
-                "then add '# yaml-language-server: $schema=summit.schema.json' at the top of a scenario file. "
-                "See docs/scenario-format.md.")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = (
+        "VS Code: install the YAML extension (redhat.vscode-yaml), then\n"
+        "  summit schema --out summit.schema.json\n"
+        "and put this line at the top of a scenario file (the path is relative to it):\n"
+        "  # yaml-language-server: $schema=summit.schema.json\n"
+        "See docs/scenario-format.md, 'Editor support'."
+    )
 
 
 def write_atomic(path: Path, text: str) -> None:

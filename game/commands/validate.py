@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -18,7 +19,17 @@ def add_arguments(p) -> None:
     p.add_argument("--all", action="store_true", help="also check every shipped scenario in scenarios/")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object with the results instead of text")
-    p.epilog = "Exit status: 0 when every file is valid, 1 when any has a problem, 2 on wrong usage."
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = (
+        "examples:\n"
+        "  summit validate my-scenario.yaml\n"
+        "  summit validate --all\n"
+        "  summit validate --json scenarios/*.yaml\n"
+        "\n"
+        "Each problem is printed as FILE:LINE:COLUMN: where: what is wrong; what is allowed.\n"
+        "Exit status: 0 when every file is valid, 1 when any has a problem, 2 on wrong usage.\n"
+        "The scenario format is explained in docs/scenario-format.md."
+    )
 
 
 def check(name: str) -> dict:
