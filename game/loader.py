@@ -120,6 +120,9 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
 
+    def __reduce__(self):  # survives pickling (e.g. from a worker process) with its problems
+        return (type(self), (self.problems,))
+
 
 class _Abort(Exception):
     """Stop reading: the problems collected so far are all we can say."""

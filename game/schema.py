@@ -85,7 +85,7 @@ class Source(Strict):
 
     id: Id
     citation: Line = Field(description="Author, title, outlet, date.")
-    url: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500, description="Optional link to the publication.")
 
 
 class Rationale(Strict):
@@ -112,7 +112,7 @@ class TermSecurity(Strict):
         default=1.0,
         description="How much turns after `date` count (0 = not at all, 1 = fully). Ignored for kind 'none'.",
     )
-    note: Line | None = None
+    note: Line | None = Field(default=None, description="An optional remark for the class.")
 
     @model_validator(mode="after")
     def _date_matches_kind(self) -> TermSecurity:
@@ -127,22 +127,22 @@ class Actor(Strict):
     """A leader at the table."""
 
     id: Id
-    name: Name
-    title: Name
-    country: Name
-    regime: Literal["autocracy", "democracy", "one_party", "hybrid", "monarchy", "other"]
+    name: Name = Field(description="Full name as shown in the game.")
+    title: Name = Field(description="Office, e.g. President of Bregon.")
+    country: Name = Field(description="Country (or organisation) the leader speaks for.")
+    regime: Literal["autocracy", "democracy", "one_party", "hybrid", "monarchy", "other"] = Field(description="Kind of government.")
     power: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = Field(
         description="Relative size (economic and military weight); used for blocs."
     )
-    term: TermSecurity
+    term: TermSecurity = Field(description="How secure the leader is in office; sets how far ahead the AI looks.")
     veto: bool = Field(default=False, description="Holds a UN Security Council veto.")
-    colour: Colour
+    colour: Colour = Field(description="The leader's colour in the game, as #RRGGBB in quotes.")
     portrait: Id = Field(description="Portrait badge id in assets/portraits.yaml.")
     rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] = Field(
         default=5.0, description="How strictly the AI picks its best move: 0 = uniformly at random, large = always the best."
     )
-    rationale: Line | None = None
-    source: Id | None = None
+    rationale: Line | None = Field(default=None, description="One line: why this leader is at the table.")
+    source: Id | None = Field(default=None, description="Id of an entry in `sources`.")
 
 
 # --- factors ---------------------------------------------------------------------
@@ -151,7 +151,7 @@ class Actor(Strict):
 class Dynamics(Strict):
     """Per-turn change of a factor: x += drift + reversion*(level - x) + volatility*N(0,1)."""
 
-    drift: Finite = 0.0
+    drift: Finite = Field(default=0.0, description="Steady change per turn, in the factor's unit.")
     reversion: Probability = Field(default=0.0, description="Share of the gap to `level` closed each turn.")
     level: Finite | None = Field(default=None, description="Long-run level for mean reversion (default: initial).")
     volatility: NonNegative = Field(default=0.0, description="Standard deviation of the random shock per turn.")
@@ -161,14 +161,14 @@ class Factor(Strict):
     """A quantity of the world (sanctions pressure, oil price, ...)."""
 
     id: Id
-    label: Name
-    unit: Annotated[str, Field(max_length=40)] = ""
-    initial: Finite
-    min: Finite
-    max: Finite
-    dynamics: Dynamics = Dynamics()
-    description: Text | None = None
-    rationale: Line
+    label: Name = Field(description="Name shown in the game.")
+    unit: Annotated[str, Field(max_length=40)] = Field(default="", description="Unit shown after values, e.g. 'USD/bbl'.")
+    initial: Finite = Field(description="Value at the start, between min and max.")
+    min: Finite = Field(description="Lowest possible value.")
+    max: Finite = Field(description="Highest possible value.")
+    dynamics: Dynamics = Field(default=Dynamics(), description="How the factor moves on its own each turn.")
+    description: Text | None = Field(default=None, description="A longer explanation for the class.")
+    rationale: Line = Field(description="One line: why these numbers; paraphrase, never quote.")
     source: Id | None = None
 
     @model_validator(mode="after")
@@ -208,7 +208,7 @@ class RelationSettings(Strict):
 
     pull: Probability = Field(default=0.05, description="Share of the gap to the propensity closed each turn.")
     volatility: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.01
-    pairs: Annotated[list[Relation], Field(max_length=300)]
+    pairs: Annotated[list[Relation], Field(max_length=300)] = Field(description="Starting relations; pairs not listed start at 0 and tend to 0.")
 
 
 # --- payoffs ---------------------------------------------------------------------
@@ -238,13 +238,13 @@ Op = Literal["<", "<=", ">", ">=", "==", "!="]
 
 class FactorCondition(Strict):
     factor: Id
-    op: Op
+    op: Op = Field(description="Comparison: <, <=, >, >=, == or != (in quotes).")
     value: Finite
 
 
 class RelationCondition(Strict):
     relation: Pair
-    op: Op
+    op: Op = Field(description="Comparison: <, <=, >, >=, == or != (in quotes).")
     value: RelationValue
 
 
@@ -320,18 +320,18 @@ class Move(Strict):
     """One thing an actor can do in a turn."""
 
     id: Id
-    label: Annotated[str, Field(min_length=1, max_length=40)]
-    description: Text
-    rationale: Line
+    label: Annotated[str, Field(min_length=1, max_length=40)] = Field(description="Short button text.")
+    description: Text = Field(description="What the move is, for the player.")
+    rationale: Line = Field(description="One line: why the leader might do this (shown when a player asks why).")
     source: Id | None = None
-    preconditions: Annotated[list[Condition], Field(max_length=20)] = []
+    preconditions: Annotated[list[Condition], Field(max_length=20)] = Field(default=[], description="Conditions that must all hold for the move to be allowed.")
     probability: Probability = Field(default=1.0, description="Chance that the move succeeds.")
     effects: Effects = Field(default=Effects(), description="Effects when the move succeeds.")
-    on_failure: Effects = Effects()
+    on_failure: Effects = Field(default=Effects(), description="Effects when the move fails.")
     blockable_by: Annotated[list[Id], Field(max_length=MAX_ACTORS)] = Field(
         default=[], description="Actors who may block the move (e.g. a UN veto holder)."
     )
-    on_blocked: Effects = Effects()
+    on_blocked: Effects = Field(default=Effects(), description="Effects when the move is blocked.")
 
 
 class ActorMoves(Strict):
@@ -351,7 +351,7 @@ class Successor(Strict):
     colour: Colour | None = None
     rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] | None = None
     term: TermSecurity | None = None
-    payoff: Payoff
+    payoff: Payoff = Field(description="What the successor wants: weights over factors and relations.")
 
 
 class Replacement(Strict):
@@ -366,7 +366,7 @@ class Outcome(Strict):
         default=None, description="Probability of this outcome; leave it out on exactly one outcome (the 'otherwise')."
     )
     effects: Effects = Effects()
-    replace: Replacement | None = None
+    replace: Replacement | None = Field(default=None, description="Put a successor in an actor's seat when this outcome happens.")
 
 
 class ScheduledEvent(Strict):
@@ -375,7 +375,7 @@ class ScheduledEvent(Strict):
     kind: Literal["scheduled"]
     id: Id
     label: Name
-    date: dt.date
+    date: dt.date = Field(description="The event happens in the turn that contains this date (YYYY-MM-DD).")
     description: Text | None = None
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=10)]
     rationale: Line
@@ -408,18 +408,18 @@ class Scenario(Strict):
 
     schema_version: Literal[1] = 1
     id: Id
-    title: Name
-    summary: Text
-    start_date: dt.date
+    title: Name = Field(description="Title shown in the game.")
+    summary: Text = Field(description="A paragraph that sets the scene.")
+    start_date: dt.date = Field(description="First day of turn 0 (YYYY-MM-DD).")
     turn_length: Literal["month"] = "month"
-    turns: Annotated[int, Field(ge=1, le=MAX_TURNS)]
+    turns: Annotated[int, Field(ge=1, le=MAX_TURNS)] = Field(description="Number of monthly turns.")
     sources: Annotated[list[Source], Field(min_length=1, max_length=MAX_LIST)]
     learning_objectives: Annotated[list[Line], Field(min_length=1, max_length=MAX_LIST)]
     discussion_questions: Annotated[list[Line], Field(min_length=1, max_length=MAX_LIST)]
     actors: Annotated[list[Actor], Field(min_length=2, max_length=MAX_ACTORS)]
     factors: Annotated[list[Factor], Field(min_length=1, max_length=MAX_FACTORS)]
     relations: RelationSettings
-    payoffs: Annotated[dict[Id, Payoff], Field(min_length=1)]
+    payoffs: Annotated[dict[Id, Payoff], Field(min_length=1)] = Field(description="For each actor id: what that leader wants.")
     moves: Annotated[list[ActorMoves], Field(min_length=1, max_length=MAX_ACTORS)]
     events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = []
     horizon_after_end: Annotated[int, Field(ge=0, le=MAX_TURNS)] = Field(

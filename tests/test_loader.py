@@ -239,3 +239,12 @@ def test_find_scenario_accepts_paths_and_explains_unknown_names(tmp_path):
         find_scenario("tinny", tmp_path)
     with pytest.raises(LookupError):
         find_scenario(str(tmp_path / "missing.yaml"), tmp_path)
+
+
+def test_scenario_error_survives_pickling():
+    import pickle
+
+    with pytest.raises(ScenarioError) as info:
+        load_text(edit("turns: 6", "turns: six"), "p.yaml")
+    again = pickle.loads(pickle.dumps(info.value))
+    assert again.problems == info.value.problems and str(again) == str(info.value)
