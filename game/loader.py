@@ -15,7 +15,8 @@ How a file is read (and what is refused):
   - anchors and aliases (``&name`` / ``*name``) are refused outright - scenario
     files never need them, and refusing them makes "billion laughs" alias bombs
     harmless (nothing is ever expanded);
-  - nesting deeper than ``MAX_DEPTH`` (64) is refused before it can hurt;
+  - nesting deeper than ``MAX_DEPTH`` (64), or more than ``MAX_NODES`` (50 000)
+    values, is refused before it can hurt (both far above any real scenario);
   - ``!`` tags (``!!python/object`` and friends, ``!!binary``, ``!!set``...) are
     refused: values are plain text, numbers, booleans, dates, lists, mappings;
   - duplicate keys in a mapping are reported (plain PyYAML silently keeps the last);
@@ -24,10 +25,16 @@ How a file is read (and what is refused):
 * then the data is checked against the schema (pydantic), and the
   cross-references (ids) are checked one by one, so each gets its own line.
 
-If the structure has errors, cross-references are still checked on a copy of
-the data with the broken entries of lists (and broken optional keys) left out;
-references to ids defined only inside a broken entry are then not reported.
-When a required top-level key is broken, reference checks wait until it is fixed.
+If the structure has errors, cross-references are still checked, on a repaired
+copy of the data: broken optional keys and list entries are left out, broken
+required values get a valid stand-in. References to ids that a broken entry would
+have defined are then not reported (they cannot be judged). When a required value
+cannot be stood in for (e.g. a broken ``start_date``), the reference checks wait
+until the structure is fixed. Problems are sorted by line; at most ``MAX_PROBLEMS``
+are listed.
+
+Positions are 1-based; a problem without a position (missing file, data not from a
+file) has line and column 0 and prints as ``FILE: message``.
 """
 
 from __future__ import annotations
@@ -41,7 +48,6 @@ import os
 import re
 import stat
 import types
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -328,9 +334,8 @@ class _Reader:
 
     def _node(self, source, path: tuple | None, depth: int) -> Any:
         """Compose the node starting with the next event, iteratively (no recursion on nesting)."""
-        # Each frame: [container, path, kind, pending_key, pending_key_mark, discard_value]
+        # Each frame: [container, path, "map"/"seq", pending key, pending key's mark, drop the value?, role]
         stack: list[list] = []
-        result = None
         while True:
             ev = source.get_event()
             # where does this node go?
@@ -665,7 +670,7 @@ def _get(data: Any, path: tuple) -> Any:
     return data
 
 
-def _split_loc(loc: tuple, etype: str, data: Any) -> _Err:
+def _split_loc(loc: tuple, etype: str) -> _Err:
     """Walk a pydantic `loc` alongside the schema types: separate union tags from data keys."""
     t: Any = S.Scenario
     path: tuple = ()
@@ -696,7 +701,7 @@ def _split_loc(loc: tuple, etype: str, data: Any) -> _Err:
 
 def _err_from(e: dict) -> _Err:
     """A pydantic error dict as an _Err (data path separated from union tags; `ctx["at"]` applied)."""
-    err = _split_loc(tuple(e["loc"]), e["type"], None)
+    err = _split_loc(tuple(e["loc"]), e["type"])
     err.msg = e.get("msg", "")
     err.ctx = dict(e.get("ctx") or {})
     err.input = e.get("input")
@@ -846,7 +851,6 @@ class _Translator:
                 if _is_model(mb) == isinstance(value, dict):
                     t, meta = m, mm
                     break
-        noun = _nouns(path[:-1]) if path and isinstance(path[-1], str) else _nouns(path)
         scalar = self.reader.scalars.get(path) if self.reader else None
 
         if etype == "missing":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from ..catalog import UnknownScenario, find_scenario, scenario_files
@@ -32,6 +33,15 @@ def add_arguments(p) -> None:
     )
 
 
+def _rel(path) -> str:
+    """A path relative to the current folder when it lies inside it (shorter to read)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def check(name: str) -> dict:
     """Validate one file (or shipped id); the result as a JSON-ready dict."""
     result: dict = {"file": name, "ok": False, "id": None, "title": None, "problems": []}
@@ -51,7 +61,7 @@ def check(name: str) -> dict:
 def run(args) -> int:
     names = list(args.files)
     if args.all:
-        names += [str(p) for p in scenario_files() if str(p) not in names]
+        names += [n for n in (_rel(p) for p in scenario_files()) if n not in names]
     if not names:
         print("usage: summit validate [-h] [--all] [--json] [FILE ...]\n"
               "summit validate: error: give at least one FILE (or --all for the shipped scenarios)", file=sys.stderr)
