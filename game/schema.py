@@ -640,6 +640,9 @@ def months_between(start: dt.date, date: dt.date) -> int:
 def json_schema() -> dict:
     """The JSON Schema of the scenario format (for editors)."""
     schema = Scenario.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    # Declared as draft-07: the output uses no keyword newer than draft-07, and editors
+    # (VS Code's YAML extension, via vscode-json-languageservice) fully support draft-07
+    # but warn that 2020-12 "is not yet fully supported".
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["title"] = "Summit scenario"
     return schema

@@ -144,7 +144,10 @@ def test_schema_prints_valid_json_schema():
     assert r.returncode == 0
     schema = json.loads(r.stdout)
     assert schema["title"] == "Summit scenario"
-    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"  # what editors support fully
+    text = r.stdout
+    for newer in ("prefixItems", "unevaluatedProperties", "$dynamicRef", "dependentRequired"):
+        assert newer not in text, f"{newer} is not draft-07"
     assert {"id", "actors", "moves", "payoffs"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
 
