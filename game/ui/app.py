@@ -93,18 +93,26 @@ class App:
             self.overlay.build()
 
     def toggle_fullscreen(self):
+        """F11: full screen on the projector and back (everything rescales)."""
         try:
-            if not self.fullscreen:
-                self.windowed_size = self.window.get_size()
-                info = pygame.display.get_desktop_sizes()[0] if pygame.display.get_desktop_sizes() else self.windowed_size
-                self.fullscreen = True
-                self.window = pygame.display.set_mode(info, pygame.FULLSCREEN)
-            else:
+            if pygame.display.get_driver() == "dummy":
+                raise pygame.error("no real display")
+            pygame.display.toggle_fullscreen()
+            self.fullscreen = not self.fullscreen
+        except pygame.error:
+            try:
+                if not self.fullscreen:
+                    self.windowed_size = self.window.get_size()
+                    sizes = pygame.display.get_desktop_sizes() or [self.windowed_size]
+                    self.window = pygame.display.set_mode(sizes[0], pygame.FULLSCREEN)
+                    self.fullscreen = True
+                else:
+                    self.window = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
+                    self.fullscreen = False
+            except pygame.error:
                 self.fullscreen = False
                 self.window = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
-        except pygame.error:
-            self.fullscreen = False
-            self.window = pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)
+        self.window = pygame.display.get_surface()
         self.relayout()
 
     # --- screens -------------------------------------------------------------------------
@@ -289,8 +297,13 @@ class App:
             self.quit()
             return
         if event.type == pygame.VIDEORESIZE:
-            if not self.fullscreen:
+            # A real window has already been resized by the system (calling set_mode again would
+            # recreate it and loop); only a synthetic event (tests, dummy driver) needs set_mode.
+            if pygame.display.get_driver() == "dummy" and not self.fullscreen:
                 self._apply_size((event.w, event.h))
+            else:
+                self.window = pygame.display.get_surface()
+                self.relayout()
             return
         if event.type in (pygame.WINDOWRESIZED, pygame.WINDOWSIZECHANGED):
             self.relayout()
@@ -309,6 +322,9 @@ class App:
         dt = FIXED_DT if dt is None else float(dt)
         if events is None:
             events = pygame.event.get()
+        surface = pygame.display.get_surface()
+        if surface is not None and surface is not self.window:
+            self.window = surface
         if self.window.get_size() != self.layout.size:
             self.relayout()
         for event in events:
@@ -351,16 +367,28 @@ class App:
     def run(self) -> int:
         """The real-time loop (a classroom: errors become messages, never a crash)."""
         clock = pygame.time.Clock()
+        idle = 0.0
         while self.running:
-            dt = min(0.1, clock.tick(60) / 1000.0)
+            # 60 frames a second while anything moves; 20 when nobody has touched anything for 3 s
+            busy = idle < 3.0 or self._animating()
+            dt = min(0.1, clock.tick(60 if busy else 20) / 1000.0)
             try:
-                self.step(dt=dt)
+                events = pygame.event.get()
+                idle = 0.0 if events else idle + dt
+                self.step(events, dt=dt)
                 self._error_streak = 0
             except Exception:  # noqa: BLE001
                 if self.strict:
                     raise
                 self._recover()
         return 0
+
+    def _animating(self) -> bool:
+        s = self.session
+        if s is not None and getattr(s, "phase", None) == "animating":
+            return True
+        mc = getattr(self.screen, "mc", None)
+        return mc is not None and not mc.finished
 
     def _recover(self):
         text = traceback.format_exc()

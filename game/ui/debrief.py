@@ -32,6 +32,7 @@ class MonteCarlo:
         self.done = 0
         self.scores: list[np.ndarray] = []
         self.closest: list[np.ndarray] = []
+        self.outcomes: list[np.ndarray] = []
         self.error: str | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -59,6 +60,8 @@ class MonteCarlo:
                 with self._lock:
                     self.scores.append(np.asarray(out["scores"], dtype=float))
                     self.closest.append(np.asarray(out["closest"]))
+                    if "outcomes" in out:
+                        self.outcomes.append(np.asarray(out["outcomes"], dtype=bool))
                     self.done += k
         except Exception as exc:  # noqa: BLE001 - shown on screen, never raised in class
             self.error = f"{type(exc).__name__}: {exc}"
@@ -68,6 +71,12 @@ class MonteCarlo:
             if not self.scores:
                 return None, None
             return np.concatenate(self.scores), np.concatenate(self.closest)
+
+    def outcome_shares(self):
+        with self._lock:
+            if not self.outcomes:
+                return None
+            return np.concatenate(self.outcomes).mean(axis=0)
 
 
 class DebriefScreen(Screen):
@@ -223,13 +232,19 @@ class DebriefScreen(Screen):
             status = f"This class among {mc.done} AI-only worlds of the same scenario"
         D.text(surf, status, L.font(18, True), T.NAVY, L.p(672, 68), max_width=L.n(590))
         scores_mc, closest_mc = mc.results()
+        outcome_lines = self.outcome_lines()
         y = 148
-        rh = min(120, 500 / max(1, len(ids)))
+        rh = min(120, (470 - 24 * len(outcome_lines)) / max(1, len(ids)))
         for i, a in enumerate(ids):
             col = T.hex_colour(st.actor_colour(a))
             D.text(surf, s.name(a), L.font(17, True), T.TEXT, L.p(676, y))
             if scores_mc is not None and i < scores_mc.shape[1]:
-                share = charts.strip(surf, L.r(676, y + 26, 400, rh - 44), scores_mc[:, i], scores.get(a), col, L)
+                share = charts.strip(surf, L.r(676, y + 26, 400, rh - 48), scores_mc[:, i], scores.get(a), col, L)
+                lo = min(float(np.nanmin(scores_mc[:, i])), scores.get(a, np.inf))
+                hi = max(float(np.nanmax(scores_mc[:, i])), scores.get(a, -np.inf))
+                D.text(surf, f"{lo:.0f}", L.font(13), T.MUTED, L.p(676, y + rh - 21))
+                D.text(surf, "score", L.font(13), T.MUTED, L.p(876, y + rh - 21), "midtop")
+                D.text(surf, f"{hi:.0f}", L.font(13), T.MUTED, L.p(1076, y + rh - 21), "topright")
                 if share is not None:
                     D.text(surf, f"better than {share:.0%}", L.font(18, True), T.NAVY, L.p(1088, y + 26))
                     D.text(surf, "of AI worlds", L.font(15), T.MUTED, L.p(1088, y + 50))
@@ -242,4 +257,34 @@ class DebriefScreen(Screen):
             else:
                 D.text(surf, "waiting for AI worlds…", L.font(15), T.MUTED, L.p(676, y + 28))
             y += rh
+        for text, colour in outcome_lines:
+            D.text(surf, text, L.font(15, True), colour, L.p(676, y + 2), max_width=L.n(586))
+            y += 24
         D.text(surf, "Bars: scores in the AI worlds. Black line: this class.", L.font(14), T.MUTED, L.p(676, 630))
+
+    def outcome_lines(self) -> list[tuple[str, tuple]]:
+        """Event outcomes of this game and how often the AI worlds saw them (at most three)."""
+        s = self.session
+        game = s.game
+        happened = getattr(getattr(s.state, "worlds", None), "happened", None)
+        shares = self.mc.outcome_shares()
+        labels = list(getattr(game, "outcome_labels", []))
+        if happened is None or shares is None or not labels:
+            return []
+        here = np.asarray(happened)[0]
+        events = list(getattr(game, "events", []))
+        owner = list(getattr(game, "outcome_event", []))
+        out = []
+        for o in np.argsort(-here.astype(int), kind="stable"):
+            if o >= len(labels) or o >= len(shares):
+                continue
+            scheduled = o < len(owner) and owner[o] < len(events) and getattr(events[owner[o]], "kind", "") == "scheduled"
+            if not (here[o] or scheduled):
+                continue
+            if here[o]:
+                out.append((f"Here: {labels[o]} (in {shares[o]:.0%} of AI worlds)", T.NAVY))
+            elif scheduled and shares[o] >= 0.05:
+                out.append((f"Not here: {labels[o]} (in {shares[o]:.0%} of AI worlds)", T.MUTED))
+            if len(out) >= 3:
+                break
+        return out

@@ -85,21 +85,26 @@ class MenuOverlay(Overlay):
         return False
 
 
-HELP_HTML = """<b>Playing Summit</b><br>
-Each turn is one month. Every leader picks one move; the AI plays the leaders no student plays.
-Moves resolve together, events happen, and the news says what happened and why.<br><br>
-<b>Keys</b><br>
-<b>1–9</b> pick a move &nbsp; <b>Enter</b> confirm / ready &nbsp; <b>Space</b> continue / next turn<br>
-<b>B</b> block, <b>L</b> let it pass (veto questions) &nbsp; <b>C</b> switch the chart (relations / factors)<br>
-<b>Esc</b> menu (resume, save, load, restart, quit) &nbsp; <b>Ctrl+S</b> save &nbsp; <b>H</b> or <b>F1</b> this help &nbsp; <b>F11</b> full screen<br><br>
-<b>Reading the table</b><br>
-A line joins every pair of leaders. <font color=#0072b2><b>Blue solid</b></font> = friendly,
-<font color=#d55e00><b>orange dashed</b></font> = hostile; thicker = stronger. The number on a line is the relation (−1 hostile … +1 allied).<br>
-Shaded outlines are the <b>blocs</b> that landscape theory (Axelrod &amp; Bennett, 1993) predicts from today's relations and each country's size.
-<b>VETO</b> marks a UN Security Council veto holder; <b>HUMAN</b> marks a leader played by the class.<br>
-The dashboard shows every factor of the scenario with its trend since last turn (▲ up, ▼ down) and how many months remain until each election or end of term.<br><br>
-<b>Secret choices</b><br>
-With several human leaders, a hand-over screen hides one team's choice from the next. Pass the keyboard, then press Enter."""
+HELP_HTML = "".join([
+    "<b>Playing Summit.</b> Each turn is one month. Every leader picks one move; the AI plays the leaders no student "
+    "plays. The moves resolve together, events happen, and the news says what happened and why.<br><br>",
+    "<b>Keys</b><br>",
+    "<b>1–9</b> pick a move &nbsp; <b>Enter</b> confirm / ready &nbsp; <b>Space</b> continue, play the next turn<br>",
+    "<b>B</b> block, <b>L</b> let it pass (veto questions) &nbsp; <b>C</b> big chart of the turns so far<br>",
+    "<b>Esc</b> menu: resume, save, load, restart, quit &nbsp; <b>Ctrl+S</b> save &nbsp; <b>H</b> or <b>F1</b> help "
+    "&nbsp; <b>F11</b> full screen<br><br>",
+    "<b>Reading the table</b><br>",
+    "A line joins every pair of leaders: <font color=#0072b2><b>blue, solid</b></font> = friendly, "
+    "<font color=#d55e00><b>orange, dashed</b></font> = hostile; the thicker, the stronger. The number on a line is "
+    "the relation, from −1 (hostile) to +1 (allied).<br>",
+    "The shaded outlines are the <b>blocs</b> that landscape theory (Axelrod &amp; Bennett, 1993) predicts from "
+    "today's relations and each country's size. <b>VETO</b> marks a UN Security Council veto holder; <b>HUMAN</b> "
+    "a leader played by the class.<br>",
+    "The dashboard shows every factor of the scenario: its level now (bar), its history (line) and its change "
+    "since last turn (arrow), and the months left until each election.<br><br>",
+    "<b>Secret choices.</b> With several human leaders, a hand-over screen hides one team's choice from the next: "
+    "pass the keyboard, then press Enter.",
+])
 
 
 class HelpOverlay(Overlay):

@@ -144,7 +144,8 @@ class StartScreen(Screen):
             return "Pick a scenario on the left, or open a scenario file."
         esc = html.escape
         parts = [f"<font pixel_size={int(26 * self.L.s)}><b>{esc(s.title)}</b></font>",
-                 f"<i>{esc(str(s.start_date))} · {s.turns} monthly turns · {len(s.actors)} leaders</i><br>",
+                 f"<i>From {s.start_date.day} {s.start_date.strftime('%B %Y')} · {s.turns} monthly turns · "
+                 f"{len(s.actors)} leaders</i><br>",
                  esc(s.summary), "", "<b>Learning objectives</b>"]
         parts += [f"• {esc(x)}" for x in s.learning_objectives]
         parts += ["", "<b>Sources</b>"]

@@ -673,7 +673,9 @@ class TableScreen(Screen):
         except Exception:  # noqa: BLE001
             hist = None
         turns = max(2, s.game.turns + 1)
-        reserve = fntb.size("888.8 USD")[0] + L.n(30)
+        widest = max([fntb.size(fmt_value(f.max, f.min, f.max) + (" " + f.unit if 0 < len(f.unit) <= 4 else ""))[0]
+                      for f in s.scenario.factors] or [0])
+        reserve = widest + L.n(36)
         for kind, obj, x, y, row, line1, line2 in geo:
             if row > 0:
                 pygame.draw.line(img, T.GRID, L.p(x, y), L.p(x + colw, y), 1)
