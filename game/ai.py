@@ -53,16 +53,25 @@ def target_worth(game: Game, turn: int) -> np.ndarray:
 def _logit(game: Game, value: np.ndarray, legal: np.ndarray, temper: np.ndarray) -> np.ndarray:
     """Choice probabilities within each actor's contiguous block of moves."""
     z = np.where(legal, value * temper, -np.inf)
-    prob = np.zeros_like(z)
-    for a in range(game.n_actors):
-        s = slice(game.move_start[a], game.move_stop[a])
-        block = z[:, s]
-        top = np.max(block, axis=1, keepdims=True)
-        ok = np.isfinite(top)
-        e = np.where(legal[:, s], np.exp(block - np.where(ok, top, 0.0)), 0.0)
-        total = e.sum(axis=1, keepdims=True)
-        prob[:, s] = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
-    return prob
+    top = np.maximum.reduceat(z, game.move_start, axis=1)[:, game.move_owner]  # [W, M]
+    e = np.exp(z - np.where(np.isfinite(top), top, 0.0))  # exp(-inf) = 0 for illegal moves
+    total = np.add.reduceat(e, game.move_start, axis=1)[:, game.move_owner]
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def _persona_groups(game: Game, persona: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Distinct persona line-ups across worlds [G, A], and each world's group (None if G == 1)."""
+    key = persona @ (len(game.personas) ** np.arange(game.n_actors))
+    first = key[0]
+    if (key == first).all():
+        return persona[:1], None
+    _, where, inv = np.unique(key, return_index=True, return_inverse=True)
+    return persona[where], inv
+
+
+def _per_world(table: np.ndarray, inv: np.ndarray | None) -> np.ndarray:
+    """[G, ...] per persona group -> [W, ...] (or [1, ...] to broadcast when one group)."""
+    return table if inv is None else table[inv]
 
 
 def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
@@ -77,14 +86,16 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
     owner, target = game.entry_owner, game.entry_target
     p = game.move_probability[game.entry_move]
     d_success, d_failure, d_blocked = game.entry_delta[:, SUCCESS], game.entry_delta[:, FAILURE], game.entry_delta[:, BLOCKED]
-    temper = game.rationality[w.persona]  # [W, A]
-    mover_temper = temper[:, game.move_owner]  # [W, M]
-    now = game.weight_target[w.persona]  # [W, A, T] worth of one unit this turn
-    later = target_worth(game, w.turn)[w.persona]  # [W, A, T] worth over the horizon
+    groups, inv = _persona_groups(game, w.persona)  # most worlds share one line-up of leaders
+    temper = _per_world(game.rationality[groups], inv)  # [W or 1, A]
+    mover_temper = temper[:, game.move_owner]  # [W or 1, M]
+    worth = target_worth(game, w.turn)
+    now_k = _per_world(game.weight_target[groups[:, owner], target], inv)  # [W or 1, K] this turn
+    later_k = _per_world(worth[groups[:, owner], target], inv)  # [W or 1, K] over the horizon
 
     # Level 0: every leader's myopic, unblocked best response.
     d0 = p * d_success + (1 - p) * d_failure  # [K]
-    v0 = (d0 * now[:, owner, target]) @ game.entry_to_move
+    v0 = (d0 * now_k) @ game.entry_to_move
     pi0 = _logit(game, v0, legal, mover_temper)
 
     # Where the others' level-0 moves are expected to leave each mover's world.
@@ -115,7 +126,8 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
         loss = (e_pass - e_blocked)[:, kb]
         to_move = game.entry_to_move[kb][:, mb]
         for b in np.flatnonzero(game.move_blockers.any(axis=0)):
-            gain = (loss * later[:, b, target[kb]]) @ to_move  # [W, Mb]
+            later_b = _per_world(worth[groups[:, b]][:, target[kb]], inv)
+            gain = (loss * later_b) @ to_move  # [W, Mb]
             block_prob[:, mb, b] = game.move_blockers[mb, b] / (1.0 + np.exp(np.clip(temper[:, b, None] * gain, -50, 50)))
         blocked[:, mb] = 1.0 - np.prod(1.0 - block_prob[:, mb, :], axis=2)
 
@@ -124,7 +136,7 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
         b_k = blocked[:, game.entry_move[kb]]
         expected = e_pass.copy()
         expected[:, kb] = (1 - b_k) * e_pass[:, kb] + b_k * e_blocked[:, kb]
-    value = (expected * later[:, owner, target]) @ game.entry_to_move
+    value = (expected * later_k) @ game.entry_to_move
     prob = _logit(game, value, legal, mover_temper)
     return Policy(legal, value, prob, block_prob)
 

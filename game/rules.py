@@ -114,11 +114,13 @@ def _apply(game: Game, w: Worlds, fd, fn, pd, pn, noise_f, noise_p, mask=None) -
     """Add deltas (+ noise) to factors [W, F] and pairs [W, Q], then clip to bounds."""
     df = fd + fn * noise_f
     dp = pd + pn * noise_p
-    if mask is not None:
-        df = np.where(mask[:, None], df, 0.0)
-        dp = np.where(mask[:, None], dp, 0.0)
-    np.clip(w.factors + df, game.factor_min, game.factor_max, out=w.factors)
-    np.clip(w.pairs + dp, -1.0, 1.0, out=w.pairs)
+    if mask is not None and not mask.all():
+        df *= mask[:, None]
+        dp *= mask[:, None]
+    w.factors += df
+    np.minimum(np.maximum(w.factors, game.factor_min, out=w.factors), game.factor_max, out=w.factors)
+    w.pairs += dp
+    np.minimum(np.maximum(w.pairs, -1.0, out=w.pairs), 1.0, out=w.pairs)
 
 
 # --- 1. events -------------------------------------------------------------------------
