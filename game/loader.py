@@ -15,7 +15,7 @@ How a file is read (and what is refused):
   - anchors and aliases (``&name`` / ``*name``) are refused outright - scenario
     files never need them, and refusing them makes "billion laughs" alias bombs
     harmless (nothing is ever expanded);
-  - nesting deeper than ``MAX_DEPTH`` (64), or more than ``MAX_NODES`` (50 000)
+  - nesting deeper than ``MAX_DEPTH`` (64), or more than ``MAX_NODES`` (20 000)
     values, is refused before it can hurt (both far above any real scenario);
   - ``!`` tags (``!!python/object`` and friends, ``!!binary``, ``!!set``...) are
     refused: values are plain text, numbers, booleans, dates, lists, mappings;
@@ -83,7 +83,8 @@ __all__ = [
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_PROBLEMS = 100
-MAX_NODES = 50_000  # values in one file; the largest possible scenario needs far fewer
+MAX_NODES = 20_000  # values in one file; the shipped scenarios have about 3 000
+_MAX_ERRORS = 300  # schema errors explained one by one; beyond that the file is hopeless anyway
 
 Path_ = tuple  # a data path: keys and list indices from the top of the document
 
@@ -218,7 +219,7 @@ _SCALAR_TAGS = {
 # YAML's printable characters (YAML 1.1, 5.1): anything else is refused.
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _RESOLVER = Resolver()
-_STARTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
+_STARTS = frozenset((yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent))
 
 
 class _Constructor(SafeConstructor):
@@ -354,19 +355,29 @@ class _Reader:
                 role = "root"
                 node_path = path
 
-            if isinstance(ev, _STARTS):
+            cls = type(ev)
+            if cls in _STARTS:
                 self.nodes += 1
                 if self.nodes > MAX_NODES:
                     self.problem(ev.start_mark, f"the file holds more than {MAX_NODES} values; even the largest scenario needs far fewer - is this the right file?")
                     raise _Abort
-            if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            if cls is yaml.ScalarEvent:
+                if ev.anchor is not None:
+                    self._anchor(ev, node_path or ())
+                if role == "key":
+                    value = ev.value  # keys are always text
+                    if ev.tag not in (None, "!", _STR):
+                        self.problem(ev.start_mark, f"tag '{_short_tag(ev.tag)}' is not allowed on a key; write plain text", node_path or ())
+                else:
+                    value = self._scalar(ev, node_path)
+            elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
                 frame = stack.pop()
                 value = frame[0]
                 node_path = frame[1]
                 role = frame[6]
                 if stack:
                     top = stack[-1]
-            elif isinstance(ev, yaml.AliasEvent):
+            elif cls is yaml.AliasEvent:
                 if ev.start_mark.line not in self._anchor_lines:
                     self._anchor_lines.add(ev.start_mark.line)
                     self.problem(ev.start_mark, f"aliases ('*{ev.anchor}') are not supported in scenario files; write the value out in full", node_path or ())
@@ -374,15 +385,7 @@ class _Reader:
                 if node_path is not None:
                     self.tainted.add(node_path)
                     self.value_marks[node_path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-            elif isinstance(ev, yaml.ScalarEvent):
-                self._anchor(ev, node_path or ())
-                if role == "key":
-                    value = ev.value  # keys are always text
-                    if ev.tag not in (None, "!", _STR):
-                        self.problem(ev.start_mark, f"tag '{_short_tag(ev.tag)}' is not allowed on a key; write plain text", node_path or ())
-                else:
-                    value = self._scalar(ev, node_path)
-            elif isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
                 self._anchor(ev, node_path or ())
                 is_map = isinstance(ev, yaml.MappingStartEvent)
                 if ev.tag not in (None, "!", _MAP if is_map else _SEQ):
@@ -427,8 +430,12 @@ class _Reader:
             self.value_marks[path] = (ev.start_mark.line + 1, ev.start_mark.column + 1)
             self.scalars[path] = (ev.value, ev.style)
         tag = ev.tag
-        if tag is None or tag == "!":
-            tag = _STR if tag == "!" else _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)
+        if tag is None:
+            if not ev.implicit[0]:  # quoted or block text: always a string
+                return ev.value
+            tag = _RESOLVER.resolve(ScalarNode, ev.value, ev.implicit)
+        elif tag == "!":
+            tag = _STR
         if tag not in _SCALAR_TAGS:
             self.problem(
                 ev.start_mark,
@@ -745,8 +752,9 @@ class _Translator:
         return Problem(self.filename, line, col, prefix + message, path)
 
     # -- errors
-    def translate(self, exc: ValidationError) -> list[Problem]:
-        return self._resolve_unions([_err_from(e) for e in exc.errors(include_url=False)])
+    def translate_errors(self, errors: list[dict]) -> list[Problem]:
+        """pydantic's error dicts -> problems (one per location, unions collapsed)."""
+        return self._resolve_unions([_err_from(e) for e in errors])
 
     def _resolve_unions(self, errs: list[_Err]) -> list[Problem]:
         out: list[Problem] = []
@@ -1256,8 +1264,15 @@ def _validate(data: Any, filename: str, reader: _Reader | None) -> S.Scenario:
     try:
         scenario = S.Scenario.model_validate(data, context={"skip_references": True})
     except ValidationError as exc:
-        errs = [_err_from(e) for e in exc.errors(include_url=False)]
-        structural = tr.translate(exc)
+        raw = exc.errors(include_url=False)
+        if len(raw) > _MAX_ERRORS:  # a file this broken: explain the first ones, quickly
+            structural = tr.translate_errors(raw[:_MAX_ERRORS])
+            structural = [p for p in structural if not any(p.path[: len(t)] == t for t in tainted)]
+            problems.extend(structural)
+            more = Problem(filename, 0, 0, f"... and more problems (only the first {_MAX_ERRORS} errors are explained); fix the ones above first")
+            raise ScenarioError(_finish(problems)[:MAX_PROBLEMS] + [more]) from None
+        errs = [_err_from(e) for e in raw]
+        structural = tr.translate_errors(raw)
         structural = [p for p in structural if not any(p.path[: len(t)] == t for t in tainted)]
         problems.extend(structural)
         try:
