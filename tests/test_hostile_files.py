@@ -58,6 +58,9 @@ HOSTILE: dict[str, tuple[object, tuple[int, int] | None, str]] = {
     "utf-16": ("id: x\n".encode("utf-16"), (1, 1), "the file is saved as UTF-16; save it as UTF-8"),
     "too many values": ("a:\n" + "  - {id: a, name: x}\n" * 30_000, None, f"the file holds more than {loader.MAX_NODES} values"),
     "complex key": ("? [a, b]\n: 1\n", (1, 3), "a mapping key must be a plain word"),
+    "thousands of errors": ("".join(f"k{i}: {i}\n" for i in range(9000)), None, "... and more problems (only the first"),
+    "thousands of bad conditions": ("moves:\n  - actor: a\n    moves:\n      - id: m\n        preconditions:\n" + "          - {x: 1}\n" * 6000,
+                                    (5, 9), "moves[0].moves[0].preconditions: has 6000 items; allowed: at most 20"),
 }
 
 
@@ -85,6 +88,7 @@ def test_hostile_file_is_refused_cleanly_and_quickly(tmp_path, name):
     if where is not None:
         assert (hits[0].line, hits[0].column) == where, str(hits[0])
     assert all(p.file == str(path) for p in found)
+    assert len(found) <= loader.MAX_PROBLEMS + 1
     assert "Traceback" not in str(info.value)
 
 
