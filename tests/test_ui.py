@@ -240,6 +240,32 @@ def test_damaged_save_gives_a_message_not_a_crash(app, tmp_path):
     assert app.load_game(good) is False
 
 
+def test_an_unexpected_error_becomes_a_message_in_class(tmp_path, monkeypatch):
+    """Outside the tests (strict=False) a bug shows a message; the game goes on."""
+    from game.ui.table import TableScreen
+
+    app = App(size=(1280, 720), strict=False, mc_worlds=5, save_dir=tmp_path, export_dir=tmp_path)
+    pygame.event.clear()
+    app.start_session(Session.new(TINY, (), 2))
+    real = TableScreen.draw_dashboard
+    calls = {"n": 0}
+
+    def flaky(self, surf, snap):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("simulated bug")
+        return real(self, surf, snap)
+
+    monkeypatch.setattr(TableScreen, "draw_dashboard", flaky)
+    app.run_frames(5)
+    assert app.overlay is not None and app.overlay.name == "message" and "simulated bug" in app.overlay.text
+    assert len(app.errors) == 1
+    key(app, pygame.K_RETURN)
+    key(app, pygame.K_SPACE)
+    app.run_frames(200)
+    assert app.session.state.turn == 1 and app.screen.name == "table"
+
+
 # --- AI-only play, batch worlds, the command line --------------------------------------------------
 
 
@@ -395,7 +421,7 @@ def test_random_input_raises_nothing(tmp_path):
                 mod = pygame.KMOD_CTRL if (k == pygame.K_s and rng.random() < 0.5) else 0
                 pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode="", scancode=0))
                 pygame.event.post(pygame.event.Event(pygame.KEYUP, key=k, mod=mod, unicode="", scancode=0))
-            elif r < 0.99:
+            elif r < 0.995:
                 pygame.event.post(pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=rng.choice([-1, 1]), flipped=False))
             else:
                 size = (rng.randrange(500, 2000), rng.randrange(300, 1200))

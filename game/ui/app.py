@@ -355,7 +355,14 @@ class App:
         for _ in range(int(n)):
             if not self.running:
                 break
-            self.step(dt=dt)
+            if self.strict:
+                self.step(dt=dt)
+                continue
+            try:
+                self.step(dt=dt)
+                self._error_streak = 0
+            except Exception:  # noqa: BLE001
+                self._recover()
 
     def screenshot(self, path) -> Path:
         path = Path(path)

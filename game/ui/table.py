@@ -29,7 +29,7 @@ CHART = (1008, 484, 262, 228)
 DETAILS = (610, 484, 660, 228)   # replaces news + chart while a leader vetoes
 CHOOSER = (10, 484, 760, 228)    # while a leader chooses: wider move buttons ...
 ABOUT = (780, 484, 490, 228)     # ... and the move's details beside them
-TABLE_CX, TABLE_CY = 305, 262
+TABLE_CX, TABLE_CY = 305, 252
 
 RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked"}
 
@@ -375,7 +375,7 @@ class TableScreen(Screen):
     def positions(self) -> list[tuple[float, float]]:
         """Badge centres in design units, evenly round an ellipse."""
         n = len(self.session.actor_ids)
-        rx, ry = (212, 112) if n > 2 else (200, 0)
+        rx, ry = (212, 104) if n > 2 else (200, 0)
         out = []
         for k in range(n):
             a = -math.pi / 2 - math.pi / n + 2 * math.pi * k / n if n > 2 else math.pi * (1 - k)
@@ -620,8 +620,9 @@ class TableScreen(Screen):
                 img3 = D.render(label, L.font(14, True), (255, 255, 255))
                 if img3.get_width() > L.n(220):
                     img3 = D.render(act.label, L.font(14, True), (255, 255, 255))
-                above = y - rad - L.n(16)
-                box = img3.get_rect(center=(x, above)).inflate(L.n(12), L.n(4))
+                # above the badge in the top half of the table, below its name and tags in the bottom half
+                cy = y - rad - L.n(16) if y <= L.p(0, TABLE_CY)[1] else ty + L.n(58)
+                box = img3.get_rect(center=(x, cy)).inflate(L.n(12), L.n(4))
                 box.clamp_ip(area)
                 pygame.draw.rect(surf, col, box, border_radius=L.n(8))
                 surf.blit(img3, img3.get_rect(center=box.center))
