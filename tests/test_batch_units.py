@@ -124,7 +124,9 @@ def test_chunks_cover_every_world_once(points, runs, size):
 
 
 def test_default_chunk_size():
-    assert default_chunk_size(10, 4) == 3
+    assert default_chunk_size(10, 4) == 10
+    assert default_chunk_size(1000, 2) == 250
+    assert default_chunk_size(10_000, 2) == 1250
     assert default_chunk_size(1_000_000, 8) == 2000
     assert default_chunk_size(1, 16) == 1
     assert Chunk(12, 0, 0, 5).filename == "chunk-00012.npz"

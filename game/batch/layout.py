@@ -54,9 +54,10 @@ def plan_chunks(points: int, runs: int, chunk_size: int) -> list[Chunk]:
 
 
 def default_chunk_size(runs: int, workers: int) -> int:
-    """Big enough to vectorise well, small enough to share out and to keep memory flat."""
-    per_worker = -(-runs // max(1, workers))  # ceil
-    return max(MIN_CHUNK, min(DEFAULT_CHUNK, per_worker))
+    """Big enough to vectorise well (at least 250 worlds when there are that many), small
+    enough to give each worker about four chunks (for balance) and to keep memory flat."""
+    share = -(-runs // (4 * max(1, workers)))  # ceil
+    return max(MIN_CHUNK, min(DEFAULT_CHUNK, max(min(250, runs), share)))
 
 
 @dataclass

@@ -344,7 +344,9 @@ def run_inline(tasks: list[ChunkTask], chunk_dir: Path):
 
 
 def run_processes(tasks: list[ChunkTask], chunk_dir: Path, workers: int):
+    """Local worker processes (fixed start method); a dying worker stops the batch, never hangs it."""
     import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     from game.batch.worker import chunk_to_file, init_local_worker
 
@@ -354,22 +356,44 @@ def run_processes(tasks: list[ChunkTask], chunk_dir: Path, workers: int):
     saved = {k: os.environ.get(k) for k in THREAD_VARS}
     os.environ.update({k: "1" for k in THREAD_VARS})
     try:
-        pool = ctx.Pool(processes=workers, initializer=init_local_worker)
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_local_worker, initargs=(os.getpid(),))
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
+    pending = list(reversed(tasks))
+    running: dict = {}
+
+    def submit() -> None:
+        t = pending.pop()
+        running[ex.submit(chunk_to_file, (t, str(chunk_dir / t.chunk.filename)))] = t
+
     try:
-        args = [(t, str(chunk_dir / t.chunk.filename)) for t in tasks]
-        yield from pool.imap_unordered(chunk_to_file, args, chunksize=1)
-        pool.close()
+        for _ in range(min(2 * workers, len(pending))):
+            submit()
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for f in done:
+                running.pop(f)
+                cid = f.result()  # re-raises a worker's error, or BrokenProcessPool
+                if pending:
+                    submit()
+                yield cid
+        ex.shutdown(wait=True)
     except BaseException:
-        pool.terminate()
+        # Stop now: cancel what has not started and end the workers (a chunk being
+        # written is a temporary file, removed afterwards; finished chunks stay).
+        procs = list(getattr(ex, "_processes", {}).values())
+        ex.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(5)
         raise
-    finally:
-        pool.join()
 
 
 def connect(address: str, timeout: float = 20.0):
@@ -500,7 +524,10 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
         return _stopped(p, stderr, started, engine, "Interrupted.", 130)
     except Exception as e:  # a failing chunk (engine error, lost cluster ...): keep what is done
         progress.close()
-        return _stopped(p, stderr, started, engine, f"Stopped by an error: {type(e).__name__}: {e}", 1)
+        why = f"Stopped by an error: {type(e).__name__}: {e}"
+        if type(e).__name__ == "BrokenProcessPool":
+            why += " (a worker process died: out of memory, killed, or unable to start, e.g. when Python reads the program from stdin; try fewer --workers or --chunk-size)"
+        return _stopped(p, stderr, started, engine, why, 1)
     finally:
         progress.close()
         if client is not None:

@@ -182,12 +182,23 @@ def chunk_to_file(args: tuple[ChunkTask, str]) -> int:
     return task.chunk.id
 
 
-def init_local_worker() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops them cleanly."""
+def init_local_worker(parent: int | None = None) -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them cleanly, and end
+    when the parent is gone (kill -9): a batch never leaves orphans computing."""
     import signal
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     blas_threads(1)
+    if parent is not None:
+
+        def watch() -> None:
+            while True:
+                if os.getppid() != parent:
+                    os._exit(1)
+                time.sleep(0.5)
+
+        threading.Thread(target=watch, name="summit-parent-watch", daemon=True).start()
 
 
 def _openblas():

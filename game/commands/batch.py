@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (extra 'cluster')")
-    p.add_argument("--chunk-size", type=_positive, metavar="K", help="worlds per chunk (default: up to 2000)")
+    p.add_argument("--chunk-size", type=_positive, metavar="K", help="worlds per chunk (default: about four per worker, 250..2000 worlds)")
     p.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
 
 
