@@ -231,3 +231,18 @@ def test_outcome_table_side_by_side():
     assert "Yes (yes)" in text and "30.0%" in text and "70.0%" in text
     md = outcome_table([point(30)], ["p"], markdown=True)
     assert md.splitlines()[0] == "| outcome | p |"
+
+
+def test_columns_by_group_means():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(9000, 2))
+    flags = np.column_stack([x[:, 0] > 0.5, np.zeros(9000, dtype=bool)])
+    c = Columns(x.min(axis=0), x.max(axis=0), groups=2)
+    for part_x, part_f in zip(np.split(x, [100, 5000]), np.split(flags, [100, 5000])):
+        c.add(part_x, part_f)
+    c.finish()
+    g = c.by_group()
+    assert g[0][0]["with"] == pytest.approx(x[flags[:, 0], 0].mean())
+    assert g[0][0]["without"] == pytest.approx(x[~flags[:, 0], 0].mean())
+    assert g[0][0]["effect"] > 1.0 and abs(g[0][1]["effect"]) < 0.1
+    assert math.isnan(g[1][0]["with"]) and math.isnan(g[1][0]["effect"])  # never happened

@@ -72,18 +72,19 @@ def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir
             hi = np.maximum(hi, x.max(axis=0))
     lo = np.where(np.isfinite(lo), lo, 0.0)
     hi = np.where(np.isfinite(hi), hi, 0.0)
-    cols = Columns(lo, hi)
+    cols = Columns(lo, hi, groups=len(layout.outcome_ids))
     counts = Counts(len(layout.actor_ids), len(layout.outcome_ids), layout.pairs)
     fan_f = fan_r = None
     for c in chunks:
         a = load_chunk(chunk_dir / c.filename)
-        cols.add(_numeric(a))
+        cols.add(_numeric(a), a["outcomes"])
         counts.add(a["outcomes"], a["closest"], a["blocs"])
         fan_f = a["fan_factors"] if fan_f is None else fan_f + a["fan_factors"]
         fan_r = a["fan_relations"] if fan_r is None else fan_r + a["fan_relations"]
         if on_chunk is not None:
             on_chunk(c, a)
     stats = cols.finish()
+    groups = cols.by_group()
     n = counts.n
     A = len(layout.actor_ids)
     ids = layout.actor_ids
@@ -120,6 +121,17 @@ def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir
         "relations": [{"a": ids[i], "b": ids[j], **st} for (i, j), st in zip(layout.pairs, s_r)],
         "scores": [{"actor": a, **st} for a, st in zip(ids, s_s)],
         "moves": [{"id": m, "actor": ids[o], **st} for m, o, st in zip(layout.move_ids, layout.move_owner, s_m)],
+        # What goes with each outcome: final factors and relations in the worlds where it
+        # happened against the others (effect = difference of means in standard deviations).
+        "drivers": [
+            {
+                "outcome": o,
+                "label": lab,
+                "factors": _ranked([{"id": f, **g} for f, g in zip(layout.factor_ids, groups[k][:F])]),
+                "relations": _ranked([{"id": pid, **g} for pid, g in zip(layout.pair_ids, groups[k][F : F + P])]),
+            }
+            for k, (o, lab) in enumerate(zip(layout.outcome_ids, layout.outcome_labels))
+        ],
     }
     qn = [f"q{round(q * 100):02d}" for q in QUANTILES]
     per_turn = {"factors": {}, "relations": {}}
@@ -132,6 +144,11 @@ def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir
             per_turn["relations"][pid] = {name: qr[i, :, k].tolist() for i, name in enumerate(qn)}
     out["per_turn"] = per_turn
     return rounded(out)
+
+
+def _ranked(rows: list[dict]) -> list[dict]:
+    """Largest effects first (rows without an effect last, in their order)."""
+    return sorted(rows, key=lambda r: -abs(r["effect"]) if r["effect"] == r["effect"] else 1.0)
 
 
 # --- runs.csv, runs.parquet, steps.npz ------------------------------------------------------

@@ -100,6 +100,28 @@ def point_stats(point: dict) -> dict[str, list[tuple[str, dict]]]:
     }
 
 
+def _effect(x) -> str:
+    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:+.2f} sd"
+
+
+def drivers_lines(point: dict, top: int = 3) -> list[str]:
+    """One line per event outcome: the final factors that differ most where it happened."""
+    out = []
+    for d in point.get("drivers", []):
+        picks = [f for f in d["factors"] if f["effect"] is not None][:top]
+        if picks:
+            out.append(f"  {d['label']}: " + ", ".join(f"{f['id']} {_effect(f['effect'])}" for f in picks))
+    return out
+
+
+def drivers_markdown(point: dict, top: int = 5) -> str:
+    lines = ["| outcome | factor | mean where it happened | mean where it did not | effect |", "| --- | --- | ---: | ---: | ---: |"]
+    for d in point.get("drivers", []):
+        for f in [f for f in d["factors"] if f["effect"] is not None][:top]:
+            lines.append(f"| {d['label']} | {f['id']} | {_num(f['with'])} | {_num(f['without'])} | {_effect(f['effect'])} |")
+    return "\n".join(lines)
+
+
 def headline(summary: dict) -> str:
     sc = summary["scenario"]
     sweeps = summary.get("sweeps") or []
@@ -121,6 +143,9 @@ def console(summary: dict, full: bool = False) -> str:
             title = "" if len(pts) == 1 else f" — {p['label']}"
             for name in ("Factors at the end", "Relations at the end", "Scores (payoff totals)"):
                 parts += ["", name + title, stats_table(groups[name])]
+            lines = drivers_lines(p)
+            if lines:
+                parts += ["", f"What goes with each outcome (final factors, difference in standard deviations){title}", *lines]
     return "\n".join(parts)
 
 
@@ -143,4 +168,14 @@ def markdown(summary: dict) -> str:
         out += ["", f"## Figures{'' if len(pts) == 1 else ' — ' + p['label']}", ""]
         for name, rows in point_stats(p).items():
             out += [f"### {name}", "", stats_table(rows, markdown=True), ""]
+        if p.get("drivers"):
+            out += [
+                "### What goes with each outcome",
+                "",
+                "Final factors in the worlds where the outcome happened against the others; effect = difference of the "
+                "means in standard deviations (an association, not proof of cause).",
+                "",
+                drivers_markdown(p),
+                "",
+            ]
     return "\n".join(out).rstrip() + "\n"

@@ -66,11 +66,14 @@ def fan_quantiles(hist: np.ndarray, lo, hi, qs=QUANTILES) -> np.ndarray:
 class Columns:
     """Mean, standard deviation, min, max and quantiles of numeric columns, streamed."""
 
-    def __init__(self, lo: np.ndarray, hi: np.ndarray):
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, groups: int = 0):
         self.lo = np.asarray(lo, dtype=np.float64)
         self.hi = np.asarray(hi, dtype=np.float64)
         K = len(self.lo)
         self.K = K
+        self.G = groups  # boolean flags per row (event outcomes): sums of the rows with each flag
+        self.gn = np.zeros(groups, dtype=np.int64)
+        self.gsum = np.zeros((groups, K))
         self.n = 0
         self.mean = np.zeros(K)
         self.m2 = np.zeros(K)
@@ -80,7 +83,7 @@ class Columns:
         span = self.hi - self.lo
         self._span = np.where(span > 0, span, 1.0)
 
-    def add(self, rows: np.ndarray) -> None:
+    def add(self, rows: np.ndarray, flags: np.ndarray | None = None) -> None:
         rows = np.asarray(rows, dtype=np.float64).reshape(-1, self.K)
         if not len(rows):
             return
@@ -88,6 +91,9 @@ class Columns:
         idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, QBINS - 1).astype(np.int64)
         flat = (np.arange(self.K)[None, :] * QBINS + idx).ravel()
         self.hist += np.bincount(flat, minlength=self.K * QBINS).reshape(self.K, QBINS)
+        if self.G:
+            f = np.zeros((len(rows), self.G)) if flags is None else np.asarray(flags, dtype=np.float64).reshape(-1, self.G)
+            rows = np.concatenate([rows, f], axis=1)
         self._buf.append(rows)
         self._buffered += len(rows)
         while self._buffered >= BLOCK:
@@ -99,6 +105,14 @@ class Columns:
 
     def _merge(self, block: np.ndarray) -> None:
         block = np.ascontiguousarray(block)
+        if self.G:
+            flags = block[:, self.K :] != 0
+            block = np.ascontiguousarray(block[:, : self.K])
+            for g in range(self.G):
+                sel = block[flags[:, g]]
+                self.gn[g] += len(sel)
+                if len(sel):
+                    self.gsum[g] += sel.sum(axis=0)
         nb = len(block)
         mb = block.sum(axis=0) / nb
         m2b = ((block - mb) ** 2).sum(axis=0)
@@ -120,6 +134,24 @@ class Columns:
             row.update({f"q{round(q * 100):02d}": v for q, v in zip(QUANTILES, qs)})
             row["max"] = float(self.hi[k])
             out.append(row)
+        return out
+
+    def by_group(self) -> list[list[dict]]:
+        """For each flag, each column's mean with and without it, and the difference in
+        standard deviations (call after finish())."""
+        out = []
+        total = self.mean * self.n
+        std = np.sqrt(self.m2 / (self.n - 1)) if self.n > 1 else np.zeros(self.K)
+        for g in range(self.G):
+            n1 = int(self.gn[g])
+            n0 = self.n - n1
+            rows = []
+            for k in range(self.K):
+                m1 = self.gsum[g, k] / n1 if n1 else math.nan
+                m0 = (total[k] - self.gsum[g, k]) / n0 if n0 else math.nan
+                d = (m1 - m0) / std[k] if n1 and n0 and std[k] > 0 else math.nan
+                rows.append({"with": float(m1), "without": float(m0), "effect": float(d)})
+            out.append(rows)
         return out
 
 
