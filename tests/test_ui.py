@@ -266,6 +266,28 @@ def test_an_unexpected_error_becomes_a_message_in_class(tmp_path, monkeypatch):
     assert app.session.state.turn == 1 and app.screen.name == "table"
 
 
+def test_hover_cards_explain_badges_relations_and_factors(app):
+    app.start_session(Session.new(BASELINE, ("kim",), 3))
+    app.run_frames(2)
+    key(app, pygame.K_RETURN) if app.session.phase == S.HANDOVER else None
+    table = app.screen
+    n = len(app.session.actor_ids)
+    targets = [("actor", k) for k in range(n)] + [("pair", 0, 1), ("pair", 1, 3)]
+    targets += [("factor", k) for k in range(len(app.session.scenario.factors))]
+    for target in targets:
+        lines = table.hover_lines(target)
+        assert lines and all(isinstance(t, str) and t for t, _ in lines)
+        table._hover, table._hover_t, table._hover_pos = target, 1.0, (600, 300)
+        table.draw_over(app.window)
+    assert any("veto" in t for t, _ in table.hover_lines(("actor", 1)))  # Putin holds a veto
+    # the hit areas drawn this frame find the badges and the dashboard rows
+    first_badge = table._hits[0][0].center
+    assert table._hover_target(first_badge) == ("actor", 0)
+    geo = table._dash_geo[0][0]
+    row = app.layout.r(geo[2], geo[3], 50, 10).center
+    assert table._hover_target(row) == ("factor", 0)
+
+
 # --- AI-only play, batch worlds, the command line --------------------------------------------------
 
 

@@ -347,8 +347,9 @@ class App:
         if self.overlay is not None:
             self.overlay.draw(surf)
         self.manager.draw_ui(surf)
-        if self.overlay is not None and hasattr(self.overlay, "draw_over"):
-            self.overlay.draw_over(surf)
+        top = self.overlay if self.overlay is not None else self.screen
+        if top is not None and hasattr(top, "draw_over"):
+            top.draw_over(surf)
         pygame.display.flip()
 
     def run_frames(self, n: int, dt: float = FIXED_DT):

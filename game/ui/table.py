@@ -358,6 +358,7 @@ class TableScreen(Screen):
         s = self.session
         if s is None:
             return
+        self._update_hover(dt)
         s.update(dt if self.app.animate else 10.0)
         self.sync()
         if s.phase == S.CHOOSE and self.move_buttons:
@@ -447,12 +448,20 @@ class TableScreen(Screen):
             self.draw_chart(surf)
         self.draw_action_panel(surf)
 
+    def draw_over(self, surf):
+        """Drawn after the widgets: the hover card."""
+        if self.session is not None:
+            self.draw_hover(surf)
+
     def draw_top(self, surf):
         L, s = self.L, self.session
         top = L.r(*TOP)
         top.x, top.w = 0, surf.get_width()
         pygame.draw.rect(surf, T.NAVY, top)
-        D.text(surf, s.scenario.title, L.font(20, True), (255, 255, 255), L.p(16, 26), "midleft", max_width=L.n(360))
+        title = s.scenario.title
+        if L.font(20, True).size(title)[0] > L.n(360):
+            title = title.split(":")[0]
+        D.text(surf, title, L.font(20, True), (255, 255, 255), L.p(16, 26), "midleft", max_width=L.n(360))
         st = s.state
         turns = s.game.turns
         if st.over:
@@ -548,6 +557,7 @@ class TableScreen(Screen):
 
         # relation lines
         rel = snap.relations
+        self._hits = [(pygame.Rect(x - rad, y - rad, 2 * rad, 2 * rad), ("actor", k)) for k, (x, y) in enumerate(pos)]
         label_rects: list[pygame.Rect] = []
         pending_labels = []
         fnt = L.font(16, True)
@@ -581,6 +591,7 @@ class TableScreen(Screen):
                             break
                     label_rects.append(box)
                     pending_labels.append((box, img))
+                    self._hits.append((box.inflate(L.n(6), L.n(6)), ("pair", i, j)))
         for box, img in pending_labels:
             pygame.draw.rect(surf, T.PANEL, box, border_radius=L.n(6))
             pygame.draw.rect(surf, T.BORDER, box, 1, border_radius=L.n(6))
@@ -626,6 +637,115 @@ class TableScreen(Screen):
                 box.clamp_ip(area)
                 pygame.draw.rect(surf, col, box, border_radius=L.n(8))
                 surf.blit(img3, img3.get_rect(center=box.center))
+
+    # --- hover cards: what a badge, a relation or a factor means ------------------------------
+
+    def _hover_target(self, pos):
+        if self.app.overlay is not None or self.session.phase in (S.HANDOVER, S.VETO_HANDOVER):
+            return None
+        for rect, target in reversed(getattr(self, "_hits", [])):
+            if rect.collidepoint(pos):
+                return target
+        geo = getattr(self, "_dash_geo", None)
+        if geo:
+            rows, rh, colw, _ = geo
+            for kind, obj, x, y, row, _l1, _l2 in rows:
+                if kind == "factor" and self.L.r(x, y, colw, rh).collidepoint(pos):
+                    return ("factor", obj[0])
+        return None
+
+    def _update_hover(self, dt):
+        try:
+            pos = pygame.mouse.get_pos() if pygame.mouse.get_focused() else None
+        except pygame.error:
+            pos = None
+        target = self._hover_target(pos) if pos is not None else None
+        if target != getattr(self, "_hover", None):
+            self._hover, self._hover_t = target, 0.0
+        else:
+            self._hover_t = getattr(self, "_hover_t", 0.0) + dt
+        self._hover_pos = pos
+
+    def hover_lines(self, target) -> list[tuple[str, bool]]:
+        """The card for a badge, a relation or a factor: (text, bold) lines."""
+        s = self.session
+        st = s.state
+        kind = target[0]
+        if kind == "actor":
+            aid = s.actor_ids[target[1]]
+            a = self._actor_spec(aid)
+            out = [(s.name(aid), True), (f"{st.actor_title(aid)}, {a.country}" if a else st.actor_title(aid), False)]
+            if a is not None:
+                out.append((f"Regime: {a.regime.replace('_', ' ')} · size (power) {a.power:g}", False))
+                if a.term.kind == "election":
+                    out.append((f"Faces an election on {a.term.date:%d %B %Y}", False))
+                elif a.term.kind == "term_limit":
+                    out.append((f"Must leave office on {a.term.date:%d %B %Y}", False))
+                else:
+                    out.append(("No election or term limit ahead", False))
+                if a.veto:
+                    out.append(("Holds a UN Security Council veto", False))
+            try:
+                partner = st.closest_partners().get(aid)
+                out.append((f"Closest partner now: {s.name(partner)}", False))
+                out.append((f"Score so far: {st.scores().get(aid, 0):.2f}", False))
+            except Exception:  # noqa: BLE001
+                pass
+            out.append(("Human (a student team)" if aid in s.humans else "Played by the AI", True))
+            return out
+        if kind == "pair":
+            i, j = target[1], target[2]
+            a, b = s.actor_ids[i], s.actor_ids[j]
+            r = float(s.shown().relations[i, j])
+            mood = "allied" if r > 0.6 else "friendly" if r > 0.05 else "hostile" if r < -0.05 else "neutral"
+            out = [(f"{s.name(a)} – {s.name(b)}: {signed(r)} ({mood})", True)]
+            for p in s.scenario.relations.pairs:
+                if set(p.between) == {a, b}:
+                    out.append((f"Started at {signed(p.initial)}; drifts towards {signed(p.propensity)} on its own", False))
+                    out.append((p.rationale, False))
+            return out
+        if kind == "factor":
+            f = s.scenario.factors[target[1]]
+            v = float(s.shown().factors[target[1]])
+            out = [(f"{f.label}: {fmt_value(v, f.min, f.max)} {f.unit}".strip(), True),
+                   (f"Range {f.min:g} to {f.max:g} {f.unit}".strip(), False)]
+            if f.description:
+                out.append((f.description, False))
+            out.append((f"Starting value: {f.rationale}", False))
+            return out
+        return []
+
+    def draw_hover(self, surf):
+        target = getattr(self, "_hover", None)
+        if target is None or getattr(self, "_hover_t", 0.0) < 0.35 or self._hover_pos is None:
+            return
+        try:
+            lines = self.hover_lines(target)
+        except Exception:  # noqa: BLE001 - a card is a nicety; never fail a frame on it
+            return
+        if not lines:
+            return
+        L = self.L
+        width = L.n(440)
+        fb, fr = L.font(17, True), L.font(16)
+        wrapped = []
+        for text_, bold in lines:
+            for ln in D.wrap(text_, fb if bold else fr, width - L.n(24)):
+                wrapped.append((ln, bold))
+        wrapped = wrapped[:14]
+        lh = fr.get_linesize()
+        h = lh * len(wrapped) + L.n(20)
+        x, y = self._hover_pos
+        box = pygame.Rect(x + L.n(16), y + L.n(16), width, h)
+        box.clamp_ip(surf.get_rect())
+        if box.collidepoint(x, y):
+            box.bottom = y - L.n(8)
+            box.clamp_ip(surf.get_rect())
+        D.panel(surf, box, fill=(255, 251, 230), border=T.NAVY, radius=L.n(6), width=L.n(2))
+        ty = box.y + L.n(10)
+        for ln, bold in wrapped:
+            surf.blit(D.render(ln, fb if bold else fr, T.TEXT), (box.x + L.n(12), ty))
+            ty += lh
 
     def _actor_spec(self, aid):
         for a in self.session.scenario.actors:
@@ -796,8 +916,8 @@ class TableScreen(Screen):
             text = f"{who} Press Space to play the turn and watch the lines and gauges move; the news then tells what happened and why."
             y = D.paragraph(surf, text, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 100))
             for ev in pend[:2]:
-                D.text(surf, f"This month: {ev}", L.font(16, True), T.VERMILLION, (L.p(x0 + 12, 0)[0], y), max_width=L.n(w0 - 24))
-                y += L.n(22)
+                y = D.paragraph(surf, f"This month: {ev}", L.font(16, True), T.VERMILLION,
+                                pygame.Rect(L.p(x0 + 12, 0)[0], y, L.n(w0 - 24), L.n(44)), line_gap=1.0, max_lines=2)
         elif ph in (S.ANIMATING, S.RESOLVED, S.OVER):
             rep = s.last_report
             title = "Resolving the turn…" if ph == S.ANIMATING else (
