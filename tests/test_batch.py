@@ -11,7 +11,6 @@ import csv
 import filecmp
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from game.batch import BatchError, Request, prepare, run_batch
+from game.batch import BatchError, Request, run_batch
 from game.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,3 +444,14 @@ def test_a_failing_chunk_keeps_the_finished_ones(tmp_path, monkeypatch, capsys):
     assert res.status == 0
     batch(tmp_path, "whole", runs=100, chunk_size=20)
     same_results(tmp_path / "whole", tmp_path / "flaky", manifest=True)
+
+
+def test_sweep_of_bounds_and_of_turns(tmp_path, capsys):
+    res = batch(tmp_path, "bounds", runs=30, sweeps=["factors.oil.max=150,600"])
+    for p in res.summary["points"]:
+        hi = p["values"]["factors.oil.max"]
+        median0 = p["per_turn"]["factors"]["oil"]["q50"][0]  # every world starts at 70
+        assert abs(median0 - 70) <= (hi - 20) / 256 + 1e-9
+    out = tmp_path / "turns"
+    assert cli_main(["batch", str(TINY), "--runs", "5", "--seed", "1", "--out", str(out), "--sweep", "turns=4,6"]) == 2
+    assert "changes the number of turns" in capsys.readouterr().err and not out.exists()

@@ -136,7 +136,7 @@ def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir
     qn = [f"q{round(q * 100):02d}" for q in QUANTILES]
     per_turn = {"factors": {}, "relations": {}}
     if fan_f is not None:
-        qf = fan_quantiles(fan_f, layout.factor_min, layout.factor_max)
+        qf = fan_quantiles(fan_f, point.factor_min or layout.factor_min, point.factor_max or layout.factor_max)
         for k, f in enumerate(layout.factor_ids):
             per_turn["factors"][f] = {name: qf[i, :, k].tolist() for i, name in enumerate(qn)}
         qr = fan_quantiles(fan_r, [-1.0] * P, [1.0] * P)

@@ -22,6 +22,8 @@ class Point:
     values: dict  # swept path -> value
     data: dict  # raw scenario data with every override applied
     label: str
+    factor_min: tuple = ()  # this point's factor bounds (a sweep may change them)
+    factor_max: tuple = ()
 
     @staticmethod
     def label_of(values: dict) -> str:
@@ -104,9 +106,25 @@ class Layout:
             pairs=[(i, j) for i in range(A) for j in range(i + 1, A)],
         )
 
-    def same_shape(self, other: Layout) -> bool:
-        keys = ("actor_ids", "factor_ids", "move_ids", "outcome_ids", "turns")
-        return all(getattr(self, k) == getattr(other, k) for k in keys)
+    SHAPE = ("actor_ids", "factor_ids", "move_ids", "outcome_ids", "turns")
+
+    def shape_difference(self, scenario) -> str | None:
+        """What differs in shape (ids, turns) between this layout and a scenario, or None."""
+        other = {
+            "actor_ids": [a.id for a in scenario.actors],
+            "factor_ids": [f.id for f in scenario.factors],
+            "move_ids": [m.id for am in scenario.moves for m in am.moves],
+            "outcome_ids": [o.id for e in scenario.events for o in e.outcomes],
+            "turns": scenario.turns,
+        }
+        for k in self.SHAPE:
+            mine = getattr(self, k)
+            if k == "move_ids":  # compiled order may differ from file order; compare as sets
+                if sorted(mine) != sorted(other[k]):
+                    return k
+            elif mine != other[k]:
+                return k
+        return None
 
     @property
     def pair_ids(self) -> list[str]:

@@ -189,7 +189,16 @@ def prepare(req: Request) -> Prepared:
             raise BatchError(f"{req.scenario} with {what} is not a valid scenario:\n{e}") from None
         if i == 0:
             layout = Layout.of(Game(scenario))
-        points.append(Point(i, values, data, label))
+        else:
+            diff = layout.shape_difference(scenario)
+            if diff:
+                what = {"turns": "the number of turns"}.get(diff, f"the {diff.removesuffix('_ids')} ids")
+                raise BatchError(
+                    f"--sweep {label} changes {what}; every point of a batch must have the same turns and ids "
+                    "(run separate batches, or compare them with `compare`)"
+                )
+        bounds = [(f.min, f.max) for f in scenario.factors]
+        points.append(Point(i, values, data, label, tuple(b[0] for b in bounds), tuple(b[1] for b in bounds)))
     assert layout is not None
 
     # --- plan
