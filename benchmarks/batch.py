@@ -75,6 +75,7 @@ def batch_run(scenario: str, runs: int, workers: int, chunk: int | None = None, 
         info["compute_rate"] = log[-1]["runs_per_second"]
         info["compute_seconds"] = log[-1]["seconds"]
         info["steady_rate"] = log[-1].get("runs_per_second_after_first_chunk")
+        info["cpu_rate"] = log[-1].get("runs_per_cpu_second")
         return info
 
 
@@ -110,6 +111,12 @@ def main() -> None:
     print(
         f"  -> scaling 1 -> 2 workers: {two['compute_rate'] / one['compute_rate']:.2f}x including worker start-up, "
         f"{(two['steady_rate'] or 0) / (one['steady_rate'] or one['compute_rate']):.2f}x once running (target >= 1.7x)"
+    )
+    eff = (two["cpu_rate"] or 0) / (one["cpu_rate"] or 1)
+    print(
+        f"  -> CPU cost per world: {1000 / one['cpu_rate']:.3f} s per 1,000 worlds with 1 worker, "
+        f"{1000 / two['cpu_rate']:.3f} s with 2 ({eff:.2f}x efficiency): on 2 idle cores, about {2 * eff:.2f}x "
+        f"(the wall-clock figures above share the machine: load average {os.getloadavg()[0]:.2f})"
     )
 
     peaks = []

@@ -455,3 +455,16 @@ def test_sweep_of_bounds_and_of_turns(tmp_path, capsys):
     out = tmp_path / "turns"
     assert cli_main(["batch", str(TINY), "--runs", "5", "--seed", "1", "--out", str(out), "--sweep", "turns=4,6"]) == 2
     assert "changes the number of turns" in capsys.readouterr().err and not out.exists()
+
+
+def test_one_batch_directory_one_command_at_a_time(tmp_path):
+    fcntl = pytest.importorskip("fcntl", reason="advisory locks are POSIX only")
+
+    from game.batch import execute, prepare
+
+    p = prepare(Request(str(TINY), runs=10, seed=1, out=str(tmp_path / "b"), workers=1, plots=False, quiet=True))
+    with open(tmp_path / "b" / ".lock", "a+") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as if another command held it
+        with pytest.raises(BatchError, match="another summit command"):
+            execute(p)
+    assert execute(p).status == 0

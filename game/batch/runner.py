@@ -386,10 +386,10 @@ def run_processes(tasks: list[ChunkTask], chunk_dir: Path, workers: int):
             done, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for f in done:
                 running.pop(f)
-                cid = f.result()  # re-raises a worker's error, or BrokenProcessPool
+                done_chunk = f.result()  # re-raises a worker's error, or BrokenProcessPool
                 if pending:
                     submit()
-                yield cid
+                yield done_chunk
         ex.shutdown(wait=True)
     except BaseException:
         # Stop now: cancel what has not started and end the workers (a chunk being
@@ -442,13 +442,13 @@ def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
             submit()
         for fut in ac:
             t = futures.pop(fut)
-            data = fut.result()
+            data, cpu = fut.result()
             write_atomic(str(chunk_dir / t.chunk.filename), data)
             del data
             fut.release()
             if pending:
                 submit()
-            yield t.chunk.id
+            yield t.chunk.id, cpu
     except BaseException:
         for f in list(futures):
             with contextlib.suppress(Exception):
@@ -462,7 +462,33 @@ def _log(p: Prepared, record: dict) -> None:
             f.write(json.dumps(record) + "\n")
 
 
+def _lock(out: Path):
+    """Hold DIR/.lock for the life of the process: two commands never run one batch at once.
+    (The operating system releases it when the process ends, however it ends.)"""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; carry on
+        return None
+    f = open(out / ".lock", "a+")
+    try:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        raise BatchError(f"--out {out}: another summit command is running this batch right now") from None
+    return f
+
+
 def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
+    """Run a prepared batch (holding its directory's lock) and write its results."""
+    lock = _lock(p.out)
+    try:
+        return _execute(p, stdout, stderr)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     out = p.out
@@ -511,6 +537,7 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     client = p.client
     first = last = None  # when the first and last chunks finished (throughput once workers run)
     steady_runs = 0
+    cpu_seconds = 0.0  # CPU time the workers spent on chunks
     try:
         if todo:
             if p.request.scheduler:
@@ -520,7 +547,8 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
                 stream = run_inline(tasks, chunk_dir)
             else:
                 stream = run_processes(tasks, chunk_dir, min(p.workers, len(todo)))
-            for cid in stream:
+            for cid, cpu in stream:
+                cpu_seconds += cpu
                 progress.update(by_id[cid].size)
                 now = time.monotonic()
                 if first is None:
@@ -558,6 +586,8 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
             "seconds": round(elapsed, 3),
             "runs_computed": new_runs,
             "runs_per_second": round(new_runs / elapsed, 1) if elapsed > 0 else None,
+            "chunk_cpu_seconds": round(cpu_seconds, 3),
+            "runs_per_cpu_second": round(new_runs / cpu_seconds, 1) if cpu_seconds > 0 else None,
             "runs_per_second_after_first_chunk": (
                 round(steady_runs / (last - first), 1) if first is not None and last is not None and last > first else None
             ),

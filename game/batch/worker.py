@@ -11,6 +11,7 @@ import io
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,23 +171,25 @@ def write_atomic(path: str, data: bytes) -> None:
         raise
 
 
-def chunk_bytes(task: ChunkTask) -> bytes:
-    """For remote workers (Dask): the chunk file's bytes, written by the client."""
-    return to_bytes(simulate_chunk(task))
+def chunk_bytes(task: ChunkTask) -> tuple[bytes, float]:
+    """For remote workers (Dask): the chunk file's bytes (written by the client) and the CPU seconds."""
+    t0 = time.thread_time()
+    data = to_bytes(simulate_chunk(task))
+    return data, time.thread_time() - t0
 
 
-def chunk_to_file(args: tuple[ChunkTask, str]) -> int:
-    """For local worker processes: compute a chunk and write it to `path` atomically."""
+def chunk_to_file(args: tuple[ChunkTask, str]) -> tuple[int, float]:
+    """For local worker processes: compute a chunk, write it to `path` atomically; (id, CPU seconds)."""
     task, path = args
+    t0 = time.process_time()
     write_atomic(path, to_bytes(simulate_chunk(task)))
-    return task.chunk.id
+    return task.chunk.id, time.process_time() - t0
 
 
 def init_local_worker(parent: int | None = None) -> None:
     """Worker processes leave Ctrl-C to the parent, which stops them cleanly, and end
     when the parent is gone (kill -9): a batch never leaves orphans computing."""
     import signal
-    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     blas_threads(1)
