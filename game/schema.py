@@ -57,16 +57,6 @@ Colour = Annotated[
 ]
 
 
-def _unique(items: list, what: str, key=lambda x: x.id) -> list:
-    seen: set = set()
-    for item in items:
-        k = key(item)
-        if k in seen:
-            raise PydanticCustomError("duplicate_id", "duplicate {what} '{id}'; each {what} must be unique", {"what": what, "id": str(k)})
-        seen.add(k)
-    return items
-
-
 class Strict(BaseModel):
     """Base: unknown keys are errors, values are checked, models are immutable.
 
