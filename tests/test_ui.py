@@ -108,6 +108,32 @@ def test_start_screen_reads_the_scenario(app):
     assert len(scr.scenario_buttons) >= 1  # the shipped scenarios are listed
 
 
+def test_many_scenarios_are_listed_in_a_scrolling_list(app, monkeypatch):
+    from game.ui import engine
+
+    many = [engine.ScenarioEntry(f"s{k}", f"Scenario number {k}: a variant", TINY if k % 2 else BASELINE) for k in range(12)]
+    monkeypatch.setattr(engine, "shipped_scenarios", lambda: many)
+    scr = start_screen_with(app, None)
+    assert scr.scenario_list is not None and scr.scenario is not None
+    item = scr.scenario_list.item_list_container.elements[1]  # "Scenario number 1" (tiny)
+    app.post_click(item)
+    app.run_frames(3)
+    assert app.screen.path == TINY and app.screen.scenario.id == "tiny"
+
+
+def test_leaving_a_game_asks_first(app):
+    app.start_session(Session.new(TINY, (), 1))
+    key(app, pygame.K_ESCAPE)
+    click(app, "Scenarios")
+    assert app.overlay.name == "confirm" and app.screen.name == "table"
+    click(app, "No, go back")
+    assert app.overlay is None and app.screen.name == "table"
+    key(app, pygame.K_ESCAPE)
+    click(app, "Restart")
+    key(app, pygame.K_RETURN)
+    assert app.overlay is None and app.screen.name == "table" and app.session.state.turn == 0
+
+
 def test_broken_scenario_shows_the_validators_messages(app, tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text(TINY.read_text().replace("turns: 6", "turns: -3").replace("colour: \"#0072b2\"", "colour: blue"))

@@ -135,6 +135,10 @@ def _render(portrait: str, name: str, colour: tuple, diameter: int, greyed: bool
     out = pygame.transform.smoothscale(surf, (diameter, diameter))
     if greyed:
         out = pygame.transform.grayscale(out)
+    try:
+        out = out.convert_alpha()
+    except pygame.error:  # rendered before a window exists
+        pass
     return out
 
 

@@ -70,14 +70,18 @@ class MenuOverlay(Overlay):
                 app.save_game()
             elif action == "load":
                 app.open_load_dialog()
-            elif action == "restart":
-                app.restart()
-            elif action == "start":
-                app.show_start()
             elif action == "help":
                 app.open_help()
-            elif action == "quit":
-                app.quit()
+            else:
+                do = {"restart": app.restart, "start": app.show_start, "quit": app.quit}[action]
+                what = {"restart": "Restart this game from the first turn?",
+                        "start": "Leave this game for the start screen?",
+                        "quit": "Quit Summit?"}[action]
+                if app.session is not None and not app.session.state.over:
+                    app.open_overlay(ConfirmOverlay(app, what, "The game in progress will be lost unless you save "
+                                                    "it first (Ctrl+S).", do))
+                else:
+                    do()
             return True
         if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
             self.app.close_overlay()
@@ -172,6 +176,39 @@ class SafeFileDialog(UIFileDialog):
         if self.delete_button.is_enabled:
             self.delete_button.disable()
         return consumed
+
+
+class ConfirmOverlay(Overlay):
+    """Are you sure? (Enter = yes, Esc = no)."""
+
+    name = "confirm"
+    box = (290, 200, 700, 300)
+
+    def __init__(self, app, title, text, on_yes):
+        super().__init__(app)
+        self.title, self.text, self.on_yes = title, text, on_yes
+
+    def build(self):
+        L = self.L
+        self.add(UITextBox(html.escape(self.text), L.r(310, 266, 660, 120), self.manager,
+                           object_id=ObjectID(class_id="@big_text")))
+        self.yes = self.add(UIButton(L.r(310, 400, 320, 54), "Yes  (Enter)", self.manager,
+                                     object_id=ObjectID(class_id="@danger_button")))
+        self.no = self.add(UIButton(L.r(650, 400, 320, 54), "No, go back  (Esc)", self.manager,
+                                    object_id=ObjectID(class_id="@primary_button")))
+
+    def handle(self, event):
+        yes = (event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.yes) or (
+            event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER))
+        no = event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.no
+        if yes:
+            self.app.close_overlay()
+            self.on_yes()
+            return True
+        if no:
+            self.app.close_overlay()
+            return True
+        return False
 
 
 class FileOverlay(Overlay):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pygame
 import pygame_gui
 from pygame_gui.core import ObjectID
-from pygame_gui.elements import UIButton, UILabel, UITextBox, UITextEntryLine
+from pygame_gui.elements import UIButton, UILabel, UISelectionList, UITextBox, UITextEntryLine
 
 from game.ui import badges
 from game.ui import draw as D
@@ -84,7 +84,14 @@ class StartScreen(Screen):
         y = 124
         n = max(1, len(self.entries))
         bh = max(30, min(46, int((300 - 10 * n) / n)))
-        for e in self.entries:
+        self.scenario_list = None
+        if len(self.entries) > 7:  # many files: a scrolling list instead of buttons
+            items = [(e.title.split(":")[0].strip() or e.title, f"#scenario_{i}") for i, e in enumerate(self.entries)]
+            current = next((it for it, e in zip(items, self.entries)
+                            if self.path is not None and Path(e.path).resolve() == self.path.resolve()), None)
+            self.scenario_list = self.add(UISelectionList(L.r(30, y, 380, 290), items, m, default_selection=current))
+            y += 298
+        for e in (self.entries if self.scenario_list is None else []):
             active = self.path is not None and Path(e.path).resolve() == self.path.resolve()
             short = e.title.split(":")[0].strip() or e.title
             b = self.add(UIButton(L.r(30, y, 380, bh), short, m, tool_tip_text=f"{html.escape(e.title)}<br>{html.escape(str(e.path))}",
@@ -194,6 +201,14 @@ class StartScreen(Screen):
                 self.humans = [a.id for a in self.scenario.actors]
                 self.seed_text = self.seed_entry.get_text()
                 self.rebuild()
+            return True
+        if (event.type == pygame_gui.UI_SELECTION_LIST_NEW_SELECTION and self.scenario_list is not None
+                and event.ui_element is self.scenario_list):
+            picked = self.scenario_list.get_single_selection(include_object_id=True)
+            if picked:
+                k = int(str(picked[1]).rsplit("_", 1)[-1])
+                self.seed_text = self.seed_entry.get_text()
+                self.select(self.entries[k].path)
             return True
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED and event.ui_element is getattr(self, "seed_entry", None):
             self.seed_text = self.seed_entry.get_text()

@@ -34,6 +34,14 @@ TABLE_CX, TABLE_CY = 305, 252
 RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked"}
 
 
+def _fast(surface: pygame.Surface, alpha: bool = True) -> pygame.Surface:
+    """The surface in the display's pixel format (blits several times faster)."""
+    try:
+        return surface.convert_alpha() if alpha else surface.convert()
+    except pygame.error:  # no display mode set (never in the app)
+        return surface
+
+
 def fmt_value(v: float, lo: float, hi: float) -> str:
     span = abs(hi - lo)
     if span >= 20:
@@ -427,7 +435,7 @@ class TableScreen(Screen):
                 else:
                     D.panel(c, L.r(*CHART), radius=L.n(10))
                     D.text(c, "Relations", L.font(17, True), T.NAVY, L.p(CHART[0] + 10, CHART[1] + 6))
-        self._chrome_key, self._chrome = key, c
+        self._chrome_key, self._chrome = key, _fast(c, alpha=False)
         return c
 
     def draw(self, surf):
@@ -522,7 +530,7 @@ class TableScreen(Screen):
             out.blit(fill, (0, 0))
             out.blit(ring, (0, 0))
         area = self.L.r(*TABLE).clip(out.get_rect())
-        out = (out.subsurface(area).copy(), area.topleft)
+        out = (_fast(out.subsurface(area).copy()), area.topleft)
         self._bloc_cache[key] = out
         return out
 
@@ -825,7 +833,7 @@ class TableScreen(Screen):
                 D.text(img, "UN Security Council veto", fnt, T.TEXT, L.p(x, line1), "midleft")
                 D.text(img, ", ".join(s.short_name(a.id) for a in obj), L.font(fs + 2, True), T.VERMILLION, L.p(x, line2),
                        "midleft", max_width=L.n(colw))
-        img = full.subsurface(area.clip(full.get_rect())).copy()
+        img = _fast(full.subsurface(area.clip(full.get_rect())).copy())
         self._dash_key, self._dash_img, self._dash_geo = key, img, (geo, rh, colw, fs)
         self._dash_pos = area.clip(full.get_rect()).topleft
         try:
@@ -878,7 +886,7 @@ class TableScreen(Screen):
             local = pygame.Rect(0, 0, rect.w, rect.h)
             charts.line_chart(img, local, self.relation_lines(rel), -1, 1, s.game.turns + 1, L,
                               y_ticks=[(-1, "−1"), (0, "0"), (1, "+1")], label_w=106, x_label="")
-            self._chart_key, self._chart_img = key, img
+            self._chart_key, self._chart_img = key, _fast(img)
         surf.blit(self._chart_img, rect)
 
     def relation_lines(self, rel):
