@@ -65,13 +65,14 @@ def run(args) -> int:
         else:
             session = None
     except (engine.ScenarioProblem, ValueError) as exc:
-        if args.screenshot or not args.scenario:
-            print(f"summit play: {exc}", file=sys.stderr)
+        print(f"summit play: {exc}", file=sys.stderr)
+        if args.screenshot:
             return 1
-        # A broken scenario file: show the validator's messages on the start screen.
-        app.show_start(Path(args.scenario))
-        session = None
-        print(str(exc), file=sys.stderr)
+        # In class: the start screen (with a broken file's messages) and the problem in a message.
+        scenario_path = Path(args.scenario) if args.scenario and Path(args.scenario).exists() else None
+        app.show_start(scenario_path)
+        if scenario_path is None:
+            app.show_message("Cannot open that", str(exc), error=True)
         return app.run()
     if session is None:
         app.show_start(Path(args.scenario) if args.scenario else None)

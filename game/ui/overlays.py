@@ -159,6 +159,22 @@ class MessageOverlay(Overlay):
         return False
 
 
+def _usable_locale():
+    import locale
+    import os
+
+    try:
+        locale.setlocale(locale.LC_ALL, "")
+    except locale.Error:
+        for name in ("C.UTF-8", "C"):
+            os.environ["LC_ALL"] = name
+            try:
+                locale.setlocale(locale.LC_ALL, "")
+                return
+            except locale.Error:
+                continue
+
+
 class SafeFileDialog(UIFileDialog):
     """pygame_gui's file dialog without its delete button: nothing is ever deleted from class."""
 
@@ -226,6 +242,7 @@ class FileOverlay(Overlay):
 
     def build(self):
         L = self.L
+        _usable_locale()  # pygame_gui's file dialog calls setlocale(LC_ALL, ""), which fails on a broken LANG
         start = self.start_dir if self.start_dir.exists() else Path.cwd()
         self.dialog = self.add(SafeFileDialog(L.r(190, 70, 900, 580), self.manager, window_title=self.title,
                                             initial_file_path=str(start.resolve()), allowed_suffixes=self.suffixes,

@@ -120,8 +120,8 @@ class StartScreen(Screen):
             self.start_button.disable()
         self.all_ai = self.all_human = None
         if self.scenario is not None:
-            self.all_ai = self.add(UIButton(L.r(930, 464, 150, 36), "Everyone AI", m))
-            self.all_human = self.add(UIButton(L.r(1090, 464, 160, 36), "Everyone human", m))
+            self.all_ai = self.add(UIButton(L.r(890, 464, 170, 36), "Everyone AI", m))
+            self.all_human = self.add(UIButton(L.r(1070, 464, 180, 36), "Everyone human", m))
             actors = self.scenario.actors
             n = len(actors)
             per_row = min(n, 6) if n <= 12 else 8
