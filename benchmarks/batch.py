@@ -79,6 +79,30 @@ def batch_run(scenario: str, runs: int, workers: int, chunk: int | None = None, 
         return info
 
 
+CONTROL = """
+import os, sys, time
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+import numpy as np
+from game.compiled import Game
+from game.state import simulate
+g = Game.from_file(sys.argv[1])
+simulate(g, 1, np.arange(100))
+t = time.perf_counter()
+for k in range(3):
+    simulate(g, 1, np.arange(k * 2000, (k + 1) * 2000))
+print(time.perf_counter() - t)
+"""
+
+
+def engine_control(scenario: str) -> float:
+    """Control: the bare engine in 1 process, then in 2 at once (how many cores the machine gives us)."""
+    cmd = [sys.executable, "-c", CONTROL, scenario]
+    solo = float(subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(2)]
+    pair = max(float(p.communicate()[0]) for p in procs)
+    return 2 * solo / pair
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", default="scenarios/vladivostok-2019.yaml")
@@ -117,6 +141,12 @@ def main() -> None:
         f"  -> CPU cost per world: {1000 / one['cpu_rate']:.3f} s per 1,000 worlds with 1 worker, "
         f"{1000 / two['cpu_rate']:.3f} s with 2 ({eff:.2f}x efficiency): on 2 idle cores, about {2 * eff:.2f}x "
         f"(the wall-clock figures above share the machine: load average {os.getloadavg()[0]:.2f})"
+    )
+
+    ctl = engine_control(scenario)
+    print(
+        f"  -> control: the bare engine (no batch code) in 2 processes at once runs {ctl:.2f}x as fast as in 1 "
+        "(what this machine allows right now; the 2-worker figures cannot beat it)"
     )
 
     peaks = []
