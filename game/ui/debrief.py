@@ -87,6 +87,16 @@ class DebriefScreen(Screen):
         s = app.session
         self.mc = MonteCarlo(s.game, s.seed, app.mc_worlds).start()
         self.exported: list[Path] = []
+        st = s.state  # the game has ended: read its results once
+        self.scores, self.verdicts = st.scores(), st.verdicts()
+        try:
+            self.partners = st.closest_partners()
+        except Exception:  # noqa: BLE001
+            self.partners = {}
+        try:
+            self.rel = np.asarray(st.series()["relations"], dtype=float)
+        except Exception:  # noqa: BLE001
+            self.rel = np.zeros((0, len(s.actor_ids), len(s.actor_ids)))
 
     @property
     def session(self):
@@ -134,8 +144,7 @@ class DebriefScreen(Screen):
             pygame.image.save(self.app.window, str(png))
             log = Path(str(base) + "-log.txt")
             lines = s.log_lines() + ["", "Final scores and verdicts:"]
-            verdicts = s.state.verdicts()
-            lines += [f"  {v}" for v in verdicts.values()]
+            lines += [f"  {v}" for v in self.verdicts.values()]
             share = self.shares()
             if share:
                 lines += ["", f"Against {self.mc.done} AI-only worlds of the same scenario:"]
@@ -153,7 +162,7 @@ class DebriefScreen(Screen):
         scores, _ = self.mc.results()
         if scores is None:
             return {}
-        mine = self.session.state.scores()
+        mine = self.scores
         out = {}
         for i, a in enumerate(self.session.actor_ids):
             v = mine.get(a)
@@ -182,11 +191,7 @@ class DebriefScreen(Screen):
         area = L.r(10, 60, 640, 250)
         D.panel(surf, area, radius=L.n(10))
         D.text(surf, "Scores and verdicts", L.font(19, True), T.NAVY, L.p(22, 66))
-        scores, verdicts, partners = st.scores(), st.verdicts(), {}
-        try:
-            partners = st.closest_partners()
-        except Exception:  # noqa: BLE001
-            partners = {}
+        scores, verdicts, partners = self.scores, self.verdicts, self.partners
         ids = s.actor_ids
         rh = min(56, 208 / max(1, len(ids)))
         for k, a in enumerate(ids):
@@ -206,10 +211,7 @@ class DebriefScreen(Screen):
         area = L.r(10, 318, 640, 222)
         D.panel(surf, area, radius=L.n(10))
         D.text(surf, "Alignment over the whole game (relations)", L.font(18, True), T.NAVY, L.p(22, 324))
-        try:
-            rel = np.asarray(st.series()["relations"], dtype=float)
-        except Exception:  # noqa: BLE001
-            rel = np.zeros((0, len(ids), len(ids)))
+        rel = self.rel
         lines, k = [], 0
         for i in range(len(ids)):
             for j in range(i + 1, len(ids)):
