@@ -160,7 +160,14 @@ class Session:
 
     def short_name(self, aid: str) -> str:
         """A one-word name for compact labels: the family name (first word when it matches the
-        actor's id, as in Kim Jong Un or Xi Jinping; otherwise the last word)."""
+        actor's id, as in Kim Jong Un or Xi Jinping; otherwise the last word). When two leaders
+        would share a short name, both show their full names instead."""
+        mine = self._short(aid)
+        if sum(1 for other in self.game.actor_ids if self._short(other) == mine) > 1:
+            return self.name(aid)
+        return mine
+
+    def _short(self, aid: str) -> str:
         words = self.name(aid).split()
         if not words:
             return str(aid)

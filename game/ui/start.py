@@ -112,7 +112,8 @@ class StartScreen(Screen):
         self.load_button = self.add(UIButton(L.r(30, 650, 250, 50), "Load saved game…", m))
         self.help_button = self.add(UIButton(L.r(290, 650, 120, 50), "Help (H)", m))
 
-        self.details = self.add(UITextBox(self.details_html(), L.r(440, 84, 810, 370), m,
+        per_row, rows, head_y = self._leader_rows()
+        self.details = self.add(UITextBox(self.details_html(), L.r(440, 84, 810, head_y - 96), m,
                                           object_id=ObjectID(class_id="@error_text" if self.problem else None)))
         self.start_button = self.add(UIButton(L.r(1000, 650, 250, 50), "Start game  (Enter)", m,
                                               object_id=ObjectID(class_id="@primary_button")))
@@ -120,17 +121,15 @@ class StartScreen(Screen):
             self.start_button.disable()
         self.all_ai = self.all_human = None
         if self.scenario is not None:
-            self.all_ai = self.add(UIButton(L.r(890, 464, 170, 36), "Everyone AI", m))
-            self.all_human = self.add(UIButton(L.r(1070, 464, 180, 36), "Everyone human", m))
+            self.all_ai = self.add(UIButton(L.r(890, head_y - 2, 170, 36), "Everyone AI", m))
+            self.all_human = self.add(UIButton(L.r(1070, head_y - 2, 180, 36), "Everyone human", m))
             actors = self.scenario.actors
-            n = len(actors)
-            per_row = min(n, 6) if n <= 12 else 8
-            rows = (n + per_row - 1) // per_row
             cw = min(200, (810 - 10 * (per_row - 1)) // per_row)
-            ch = min(140, (170 - 8 * (rows - 1)) // rows)
+            area_h = 640 - (head_y + 42)
+            ch = min(140, (area_h - 8 * (rows - 1)) // rows)
             for k, a in enumerate(actors):
                 cx = 440 + (k % per_row) * (cw + 10)
-                cy = 508 + (k // per_row) * (ch + 8)
+                cy = head_y + 42 + (k // per_row) * (ch + 8)
                 human = a.id in self.humans
                 bsize = min(54, ch - 44)
                 self.badge_slots.append((a, (cx, cy, cw, ch), bsize))
@@ -138,6 +137,13 @@ class StartScreen(Screen):
                                       tool_tip_text=f"Click (or press {k + 1}) to switch who plays {html.escape(a.name)}: a student or the AI.",
                                       object_id=ObjectID(class_id="@toggle_on" if human else None)))
                 self.toggle_buttons[b] = a.id
+
+    def _leader_rows(self) -> tuple[int, int, int]:
+        """(cards per row, rows, top y of the 'Who plays' heading) for this scenario."""
+        n = len(self.scenario.actors) if self.scenario is not None else 0
+        per_row = max(1, min(n, 6) if n <= 12 else 8)
+        rows = max(1, (n + per_row - 1) // per_row)
+        return per_row, rows, 466 - 96 * (rows - 1)
 
     def details_html(self) -> str:
         if self.problem:
@@ -245,7 +251,7 @@ class StartScreen(Screen):
         pygame.draw.line(surf, T.BORDER, L.p(30, 72), L.p(1250, 72), L.n(2))
         D.text(surf, "Scenarios", L.font(22, True), T.NAVY, L.p(30, 84))
         if self.scenario is not None:
-            D.text(surf, "Who plays each leader?", L.font(22, True), T.NAVY, L.p(440, 466))
+            D.text(surf, "Who plays each leader?", L.font(22, True), T.NAVY, L.p(440, self._leader_rows()[2]))
             for a, (cx, cy, cw, ch), bsize in self.badge_slots:
                 r = L.r(cx, cy, cw, ch)
                 human = a.id in self.humans
@@ -254,10 +260,12 @@ class StartScreen(Screen):
                 img = badges.badge(a.portrait, a.name, T.hex_colour(a.colour), L.n(bsize))
                 surf.blit(img, L.p(cx + 6, cy + 4))
                 tx = cx + 12 + bsize
-                D.text(surf, a.name, L.font(16, True), T.TEXT, L.p(tx, cy + 6), max_width=L.n(cw - bsize - 16))
-                D.text(surf, a.country, L.font(15), T.MUTED, L.p(tx, cy + 32), max_width=L.n(cw - bsize - 16))
+                tw = L.n(cw - bsize - 16)
+                D.text(surf, a.name, L.font(16, True), T.TEXT, L.p(tx, cy + 6), max_width=tw)
+                if ch >= 110:
+                    D.text(surf, a.country, L.font(15), T.MUTED, L.p(tx, cy + 30), max_width=tw)
                 if a.veto:
-                    D.text(surf, "UN veto", L.font(14, True), T.VERMILLION, L.p(tx, cy + 52))
+                    D.text(surf, "UN veto", L.font(14, True), T.VERMILLION, L.p(tx, cy + (50 if ch >= 110 else 28)))
         else:
             D.text(surf, "Fix the file, then open it again (or pick a shipped scenario).", L.font(20, True),
                    T.VERMILLION, L.p(440, 470))

@@ -384,7 +384,7 @@ class TableScreen(Screen):
     def positions(self) -> list[tuple[float, float]]:
         """Badge centres in design units, evenly round an ellipse."""
         n = len(self.session.actor_ids)
-        rx, ry = (212, 104) if n > 2 else (200, 0)
+        rx, ry = (212, 104) if 2 < n <= 6 else (240, 138) if n > 6 else (200, 0)
         out = []
         for k in range(n):
             a = -math.pi / 2 - math.pi / n + 2 * math.pi * k / n if n > 2 else math.pi * (1 - k)
@@ -393,7 +393,7 @@ class TableScreen(Screen):
 
     def badge_diameter(self) -> int:
         n = len(self.session.actor_ids)
-        return 88 if n <= 5 else 70 if n <= 8 else 52
+        return 88 if n <= 5 else 70 if n <= 6 else 50
 
     def chrome(self, surf) -> pygame.Surface:
         """Everything that does not move: background, panels, the table, legends (cached)."""
@@ -616,9 +616,13 @@ class TableScreen(Screen):
             if s.current == aid and s.phase in (S.CHOOSE, S.VETO):
                 pygame.draw.circle(surf, T.ACCENT, (x, y), rad + L.n(7), L.n(5))
             surf.blit(img, img.get_rect(center=(x, y)))
-            name = s.name(aid)
+            crowded = n > 6
+            name = s.short_name(aid) if crowded else s.name(aid)
             ty = y + rad + L.n(2)
-            D.text(surf, name, L.font(18, True), T.TEXT, (x, ty), "midtop", max_width=L.n(190))
+            D.text(surf, name, L.font(14 if crowded else 18, True), T.TEXT, (x, ty), "midtop",
+                   max_width=L.n(110 if crowded else 190))
+            if crowded:  # no room for tags or chips: the hover card and the news tell the rest
+                continue
             tags = []
             if aid in s.humans:
                 tags.append(("HUMAN", T.NAVY))
