@@ -34,12 +34,22 @@ NEVER = 10**6  # turn index standing for "no term end"
 SUCCESS, FAILURE, BLOCKED = 0, 1, 2
 
 
+def short_name(name: str, actor_id: str) -> str:
+    """A compact label: the first word where it matches the actor's id (Kim Jong Un, Xi
+    Jinping: family name first), else the last word (Vladimir Putin)."""
+    words = name.split()
+    if words[0].lower() == actor_id.lower().split("_")[0]:
+        return words[0]
+    return words[-1]
+
+
 @dataclass(frozen=True)
 class Persona:
     """Who sits in an actor's slot: the original leader or a successor."""
 
     slot: int
     name: str
+    short_name: str
     title: str
     portrait: str
     colour: str
@@ -116,7 +126,8 @@ class Game:
 
         # Personas: slot a is persona a; successors follow.
         self.personas: list[Persona] = [
-            Persona(i, a.name, a.title, a.portrait, a.colour, a.rationality, a.term, s.payoffs[a.id])
+            Persona(i, a.name, a.short_name or short_name(a.name, a.id), a.title, a.portrait, a.colour, a.rationality,
+                    a.term, s.payoffs[a.id])
             for i, a in enumerate(s.actors)
         ]
         self.outcome_ids: list[str] = []
@@ -142,6 +153,7 @@ class Game:
                     Persona(
                         slot,
                         succ.name,
+                        succ.short_name or short_name(succ.name, o.replace.actor),
                         succ.title,
                         succ.portrait or base.portrait,
                         succ.colour or base.colour,
@@ -332,4 +344,4 @@ class Game:
 
     def relation_label(self, q: int) -> str:
         i, j = self.pairs[q]
-        return f"{self.personas[i].name.split()[-1]}–{self.personas[j].name.split()[-1]} relation"
+        return f"{self.personas[i].short_name}–{self.personas[j].short_name} relation"

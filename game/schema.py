@@ -118,6 +118,9 @@ class Actor(Strict):
 
     id: Id
     name: Name = Field(description="Full name as shown in the game.")
+    short_name: Annotated[str, Field(min_length=1, max_length=24)] | None = Field(
+        default=None, description="One or two words for compact labels, e.g. 'Kim' (default: derived from the name)."
+    )
     title: Name = Field(description="Office, e.g. President of Bregon.")
     country: Name = Field(description="Country (or organisation) the leader speaks for.")
     regime: Literal["autocracy", "democracy", "one_party", "hybrid", "monarchy", "other"] = Field(description="Kind of government.")
@@ -336,6 +339,7 @@ class Successor(Strict):
     """Who replaces an actor when an event outcome removes it, and what it wants."""
 
     name: Name
+    short_name: Annotated[str, Field(min_length=1, max_length=24)] | None = None
     title: Name
     portrait: Id | None = None
     colour: Colour | None = None

@@ -265,6 +265,13 @@ class State:
     def actor_name(self, actor: str, world: int = 0) -> str:
         return self._persona(actor, world).name
 
+    def actor_short_name(self, actor: str, world: int = 0) -> str:
+        return self._persona(actor, world).short_name
+
+    def outcomes(self, world: int = 0) -> list[str]:
+        """Ids of the event outcomes that have happened so far."""
+        return [o for o, hit in zip(self.game.outcome_ids, self.worlds.happened[world]) if hit]
+
     def actor_title(self, actor: str, world: int = 0) -> str:
         return self._persona(actor, world).title
 

@@ -268,14 +268,14 @@ class DebriefScreen(Screen):
         """Event outcomes of this game and how often the AI worlds saw them (at most three)."""
         s = self.session
         game = s.game
-        happened = getattr(getattr(s.state, "worlds", None), "happened", None)
         shares = self.mc.outcome_shares()
-        labels = list(getattr(game, "outcome_labels", []))
-        if happened is None or shares is None or not labels:
+        labels = list(game.outcome_labels)
+        if shares is None or not labels:
             return []
-        here = np.asarray(happened)[0]
-        events = list(getattr(game, "events", []))
-        owner = list(getattr(game, "outcome_event", []))
+        happened = set(s.state.outcomes())
+        here = np.array([o in happened for o in game.outcome_ids])
+        events = list(game.events)
+        owner = list(game.outcome_event)
         out = []
         for o in np.argsort(-here.astype(int), kind="stable"):
             if o >= len(labels) or o >= len(shares):

@@ -159,21 +159,18 @@ class Session:
             return str(aid)
 
     def short_name(self, aid: str) -> str:
-        """A one-word name for compact labels: the family name (first word when it matches the
-        actor's id, as in Kim Jong Un or Xi Jinping; otherwise the last word). When two leaders
-        would share a short name, both show their full names instead."""
+        """The engine's short name for compact labels. When two leaders would share a
+        short name, both show their full names instead."""
         mine = self._short(aid)
         if sum(1 for other in self.game.actor_ids if self._short(other) == mine) > 1:
             return self.name(aid)
         return mine
 
     def _short(self, aid: str) -> str:
-        words = self.name(aid).split()
-        if not words:
+        try:
+            return self.state.actor_short_name(aid)
+        except Exception:  # noqa: BLE001
             return str(aid)
-        if words[0].lower() == str(aid).lower().split("_")[0]:
-            return words[0]
-        return words[-1]
 
     def snapshot(self) -> Snapshot:
         f = self.state.factors()
