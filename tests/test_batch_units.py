@@ -246,3 +246,16 @@ def test_columns_by_group_means():
     assert g[0][0]["without"] == pytest.approx(x[~flags[:, 0], 0].mean())
     assert g[0][0]["effect"] > 1.0 and abs(g[0][1]["effect"]) < 0.1
     assert math.isnan(g[1][0]["with"]) and math.isnan(g[1][0]["effect"])  # never happened
+
+
+def test_short_sweep_labels():
+    from game.batch.report import short_labels
+
+    summary = {
+        "sweeps": [{"path": "factors.oil.initial", "values": [40]}, {"path": "factors.sanctions.initial", "values": [1]}],
+        "points": [{"label": "x", "values": {"factors.oil.initial": 40, "factors.sanctions.initial": 1}}],
+    }
+    assert short_labels(summary) == ["oil.initial=40, sanctions.initial=1"]
+    summary["sweeps"] = summary["sweeps"][:1]
+    summary["points"] = [{"label": "x", "values": {"factors.oil.initial": 40.5}}]
+    assert short_labels(summary) == ["initial=40.5"]

@@ -88,7 +88,7 @@ def sweep_curves(points: list[dict], sweeps: list[dict], path: Path, title: str)
     outcomes = [(e["outcome"], e["label"]) for e in points[0]["events"]]
     if not outcomes:
         return
-    fig, axes = plt.subplots(1, len(sweeps), figsize=(5.5 * len(sweeps), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(sweeps), figsize=(max(9.0, 5.0 * len(sweeps) + 3.0), 4.2), squeeze=False)
     for ax, sw in zip(axes.flat, sweeps):
         xs = sw["values"]
         numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs)
@@ -114,8 +114,8 @@ def sweep_curves(points: list[dict], sweeps: list[dict], path: Path, title: str)
         ax.set_ylabel("probability", fontsize=8)
         ax.set_ylim(0, 1)
         ax.tick_params(labelsize=7)
-    axes.flat[0].legend(fontsize=7, loc="best")
-    fig.suptitle(title, fontsize=10)
+    axes.flat[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
+    fig.suptitle(title, fontsize=10, wrap=True)
     fig.tight_layout()
     _save(fig, path)
 

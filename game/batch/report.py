@@ -133,9 +133,27 @@ def headline(summary: dict) -> str:
     return text
 
 
+def short_labels(summary: dict) -> list[str]:
+    """Column headers for sweep points: the shortest path endings that tell the sweeps apart."""
+    pts = summary["points"]
+    paths = [s["path"] for s in summary.get("sweeps") or []]
+    if not paths:
+        return [p["label"] for p in pts]
+    depth = 1
+    while depth < max(len(p.split(".")) for p in paths):
+        ends = [".".join(p.split(".")[-depth:]) for p in paths]
+        if len(set(ends)) == len(ends):
+            break
+        depth += 1
+    short = {p: ".".join(p.split(".")[-depth:]) for p in paths}
+    from game.batch.overrides import format_value
+
+    return [", ".join(f"{short[k]}={format_value(v)}" for k, v in p["values"].items()) for p in pts]
+
+
 def console(summary: dict, full: bool = False) -> str:
     pts = summary["points"]
-    headers = ["p [95% CI]"] if len(pts) == 1 else [p["label"] for p in pts]
+    headers = ["p [95% CI]"] if len(pts) == 1 else short_labels(summary)
     parts = [headline(summary), "", outcome_table(pts, headers)]
     if len(pts) == 1 or full:
         for p in pts:
@@ -162,7 +180,7 @@ def markdown(summary: dict) -> str:
         "",
         "## Outcomes",
         "",
-        outcome_table(pts, ["p [95% CI]"] if len(pts) == 1 else [p["label"] for p in pts], markdown=True, top_splits=10),
+        outcome_table(pts, ["p [95% CI]"] if len(pts) == 1 else short_labels(summary), markdown=True, top_splits=10),
     ]
     for p in pts:
         out += ["", f"## Figures{'' if len(pts) == 1 else ' — ' + p['label']}", ""]
