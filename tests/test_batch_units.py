@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,12 +17,7 @@ from game.batch.report import outcome_table
 from game.batch.stats import QBINS, Columns, Counts, hist_quantiles, share, wilson
 from game.batch.worker import histogram_per_turn
 
-TINY = Path(__file__).parent / "data" / "tiny.yaml"
-
-
-@pytest.fixture(scope="module")
-def tiny_data() -> dict:
-    return yaml.safe_load(TINY.read_text())
+# `tiny_data` (tests/data/tiny.yaml as loaded) comes from conftest.py.
 
 
 # --- Wilson intervals ----------------------------------------------------------------------
