@@ -30,7 +30,7 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	@if [ ! -x "$(VPY)" ]; then \
 	  py="$(PYTHON)"; [ -n "$$py" ] || py=$$( $(FIND_PYTHON) ); \
 	  if [ -z "$$py" ]; then echo "Summit needs Python >= 3.12: install it (python.org, your package manager, or 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'." >&2; exit 1; fi; \

@@ -82,7 +82,7 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
     """
     if legal is None:
         legal = legal_moves(game, w)
-    W, A, T = w.size, game.n_actors, game.n_targets
+    W, A = w.size, game.n_actors
     owner, target = game.entry_owner, game.entry_target
     p = game.move_probability[game.entry_move]
     d_success, d_failure, d_blocked = game.entry_delta[:, SUCCESS], game.entry_delta[:, FAILURE], game.entry_delta[:, BLOCKED]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 from . import __version__
 from .batch.stats import wilson
 from .catalog import shipped_scenarios
+from .files import write_atomic
 from .compiled import Game
 from .loader import load_scenario
 from .state import simulate
@@ -158,14 +157,6 @@ def build(worlds: int, seed: int) -> str:
             "summit, or an American president with no election). These are model results under stated",
             "assumptions, for discussion in class, not forecasts.", ""]
     return "\n".join(doc)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,12 +8,9 @@ chances and effects are plain structured data. See docs/scenario-format.md.
 from __future__ import annotations
 
 import datetime as dt
-import math
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,

@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 import pytest
 
-from game import ai, rules
+from game import ai
 from game.state import State, simulate
 from conftest import TINY, make_game
 

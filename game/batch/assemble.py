@@ -8,33 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from game.batch.layout import Chunk, Layout, Point
+from game.files import atomic_path, write_atomic
 from game.batch.stats import Columns, Counts, fan_quantiles, rounded, share, QUANTILES
 
 PARQUET_ROW_GROUP = 16384
 
 
-@contextlib.contextmanager
-def atomic_path(path: Path):
-    """Yield a temporary path next to `path`; move it into place only if the block succeeds."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-
-
 def write_text_atomic(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+    write_atomic(path, text)
 
 
 def load_chunk(path: Path, keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from game.batch.assemble import atomic_path
+from game.files import atomic_path
 
 
 def _plt():

@@ -420,7 +420,8 @@ def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
     """Send chunks to a Dask cluster; the chunk files come back here (workers need no shared disk)."""
     from distributed import as_completed
 
-    from game.batch.worker import chunk_bytes, write_atomic
+    from game.batch.worker import chunk_bytes
+    from game.files import write_atomic
 
     try:
         nthreads = sum(client.nthreads().values()) or 1
@@ -508,7 +509,7 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     write_text_atomic(out / MANIFEST, json.dumps(p.manifest, indent=2, sort_keys=True) + "\n")
     copy = out / SCENARIO_COPY
     if not copy.is_file() or copy.read_bytes() != p.scenario_bytes:
-        from game.batch.assemble import atomic_path
+        from game.files import atomic_path
 
         with atomic_path(copy) as tmp:
             tmp.write_bytes(p.scenario_bytes)

@@ -18,6 +18,7 @@ import numpy as np
 
 from game.batch.layout import FAN_BINS, Chunk, upper_pairs
 from game.batch.overrides import format_value
+from game.files import write_atomic
 
 CHUNK_FORMAT = 1
 
@@ -152,23 +153,6 @@ def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """Write a file so that it is either complete or absent, never half-written."""
-    tmp = f"{path}.tmp-{os.getpid()}-{threading.get_ident()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def chunk_bytes(task: ChunkTask) -> tuple[bytes, float]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..files import write_atomic
 from ..schema import json_schema
 
 NAME = "schema"
@@ -25,24 +24,6 @@ def add_arguments(p) -> None:
         "  # yaml-language-server: $schema=summit.schema.json\n"
         "See docs/scenario-format.md, 'Editor support'."
     )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers never see a half-written file."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def run(args) -> int:

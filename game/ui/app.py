@@ -7,7 +7,6 @@ frames with a fixed time step (no sleeping, no clock).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import traceback
 import warnings

@@ -7,13 +7,13 @@ only through the engine's State API.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from game.files import write_atomic
 from game.ui import engine
 
 # Phases of a turn
@@ -127,9 +127,7 @@ class Session:
     def save(self, path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
+        write_atomic(path, self.to_json())
         return path
 
     @classmethod

@@ -442,7 +442,6 @@ class TableScreen(Screen):
         s = self.session
         if s is None:
             return
-        L = self.L
         snap = s.shown()
         handover = s.phase in (S.HANDOVER, S.VETO_HANDOVER)
         surf.blit(self.chrome(surf), (0, 0))
