@@ -259,7 +259,7 @@ def test_unwritable_and_occupied_directories(tmp_path, capsys, reference):
     assert cli_main(["batch", str(TINY), "--runs", "5", "--seed", "1", "--out", str(tmp_path / "full")]) == 2
     assert "not empty" in capsys.readouterr().err
     assert cli_main(["batch", str(tmp_path / "nope.yaml"), "--runs", "5", "--seed", "1"]) == 2
-    assert "no such scenario file" in capsys.readouterr().err
+    assert "no such file" in capsys.readouterr().err
 
 
 def test_resume_of_a_finished_batch_is_a_no_op(reference, capsys):

@@ -129,6 +129,7 @@ def _describe_difference(old: dict, new: dict) -> str:
 def prepare(req: Request) -> Prepared:
     from game import __version__
     from game.compiled import Game
+    from game.catalog import find_scenario
     from game.loader import ScenarioError, load_scenario, parse_scenario
 
     # --- plain arguments
@@ -151,9 +152,12 @@ def prepare(req: Request) -> Prepared:
             ) from None
 
     # --- the scenario, as the file says
-    path = Path(req.scenario)
+    try:
+        path = find_scenario(req.scenario)
+    except LookupError as e:
+        raise BatchError(f"{req.scenario}: {e}") from None
     if not path.is_file():
-        raise BatchError(f"{req.scenario}: no such scenario file")
+        raise BatchError(f"{req.scenario}: not a file")
     try:
         raw_bytes = path.read_bytes()
         load_scenario(path)

@@ -5,22 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .common import whole_number
+
 NAME = "batch"
 HELP = "Run a scenario many times headless (Monte Carlo) and summarise how likely each outcome is."
 
 
-def _positive(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
-    p.add_argument("--runs", "-n", type=_positive, required=True, metavar="N", help="number of worlds (per sweep point)")
-    p.add_argument("--seed", "-s", type=_positive, required=True, metavar="S", help="random seed (0 .. 2**63-1)")
-    p.add_argument("--workers", "-w", type=_positive, metavar="W", help="local worker processes (default: every core)")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario file, or the id of a shipped scenario")
+    p.add_argument("--runs", "-n", type=whole_number, required=True, metavar="N", help="number of worlds (per sweep point)")
+    p.add_argument("--seed", "-s", type=whole_number, required=True, metavar="S", help="random seed (0 .. 2**63-1)")
+    p.add_argument("--workers", "-w", type=whole_number, metavar="W", help="local worker processes (default: every core)")
     p.add_argument("--out", "-o", metavar="DIR", help="output directory (default: runs/SCENARIO-seedS-nN)")
     p.add_argument("--steps", action="store_true", help="also keep every world's per-turn factors and relations (steps.npz)")
     p.add_argument(
@@ -33,7 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (extra 'cluster')")
-    p.add_argument("--chunk-size", type=_positive, metavar="K", help="worlds per chunk (default: about four per worker, 250..2000 worlds)")
+    p.add_argument("--chunk-size", type=whole_number, metavar="K", help="worlds per chunk (default: about four per worker, 250..2000 worlds)")
     p.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -39,3 +40,11 @@ def open_game(name: str) -> Game:
 def fail(exc: CommandError) -> int:
     print(str(exc), file=sys.stderr)
     return exc.code
+
+
+def whole_number(text: str) -> int:
+    """argparse type: an integer, with a plain message otherwise."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None

@@ -9,25 +9,20 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .common import whole_number
+
 NAME = "compare"
 HELP = "Run several scenarios N times each (same seed) and show how likely each outcome is, side by side."
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files")
-    p.add_argument("--runs", "-n", type=_int, required=True, metavar="N", help="worlds per scenario")
-    p.add_argument("--seed", "-s", type=_int, required=True, metavar="S", help="random seed (the same for every scenario)")
-    p.add_argument("--workers", "-w", type=_int, metavar="W", help="local worker processes (default: every core)")
+    p.add_argument("--runs", "-n", type=whole_number, required=True, metavar="N", help="worlds per scenario")
+    p.add_argument("--seed", "-s", type=whole_number, required=True, metavar="S", help="random seed (the same for every scenario)")
+    p.add_argument("--workers", "-w", type=whole_number, metavar="W", help="local worker processes (default: every core)")
     p.add_argument("--out", "-o", metavar="DIR", help="keep each scenario's batch in DIR/NAME and write DIR/compare.md")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (extra 'cluster')")
-    p.add_argument("--chunk-size", type=_int, metavar="K", help="worlds per chunk (default: up to 2000)")
+    p.add_argument("--chunk-size", type=whole_number, metavar="K", help="worlds per chunk (default: up to 2000)")
 
 
 def _names(paths: list[str]) -> list[str]:

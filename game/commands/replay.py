@@ -5,20 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .common import whole_number
+
 NAME = "replay"
 HELP = "Replay world K of a batch on its own, printing its history turn by turn (exactly as in the batch)."
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", metavar="DIR", help="output directory of a batch (holds manifest.json)")
-    p.add_argument("--run", "-k", dest="run_index", type=_int, required=True, metavar="K", help="run index (the `run` column of runs.csv)")
+    p.add_argument("--run", "-k", dest="run_index", type=whole_number, required=True, metavar="K", help="run index (the `run` column of runs.csv)")
 
 
 def run(args: argparse.Namespace) -> int:
