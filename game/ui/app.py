@@ -96,8 +96,12 @@ class App:
         try:
             if pygame.display.get_driver() == "dummy":
                 raise pygame.error("no real display")
+            if not self.fullscreen:
+                self.windowed_size = self.window.get_size()
             pygame.display.toggle_fullscreen()
             self.fullscreen = not self.fullscreen
+            if not self.fullscreen and pygame.display.get_surface().get_size() != tuple(self.windowed_size):
+                pygame.display.set_mode(self.windowed_size, pygame.RESIZABLE)  # back to the classroom size
         except pygame.error:
             try:
                 if not self.fullscreen:
