@@ -41,7 +41,10 @@ def render(s: str, fnt, colour) -> pygame.Surface:
     return img
 
 
-def text(surf, s: str, fnt, colour, pos, anchor="topleft", max_width: int | None = None) -> pygame.Rect:
+def text(surf, s: str, fnt, colour, pos, anchor="topleft", max_width: int | None = None,
+         backdrop: tuple | None = None) -> pygame.Rect:
+    """Draw one line (shortened with … to max_width); `backdrop` puts a soft plate behind it
+    so that lines drawn underneath do not run through the letters."""
     s = str(s)
     if max_width is not None and fnt.size(s)[0] > max_width:
         while s and fnt.size(s + "…")[0] > max_width:
@@ -49,6 +52,11 @@ def text(surf, s: str, fnt, colour, pos, anchor="topleft", max_width: int | None
         s += "…"
     img = render(s, fnt, colour)
     rect = img.get_rect(**{anchor: pos})
+    if backdrop is not None:
+        pad = rect.inflate(10, 2)
+        plate = pygame.Surface(pad.size, pygame.SRCALPHA)
+        pygame.draw.rect(plate, (*backdrop[:3], 215), plate.get_rect(), border_radius=pad.h // 3)
+        surf.blit(plate, pad)
     surf.blit(img, rect)
     return rect
 

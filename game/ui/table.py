@@ -619,7 +619,7 @@ class TableScreen(Screen):
             name = s.short_name(aid) if crowded else s.name(aid)
             ty = y + rad + L.n(2)
             D.text(surf, name, L.font(14 if crowded else 18, True), T.TEXT, (x, ty), "midtop",
-                   max_width=L.n(110 if crowded else 190))
+                   max_width=L.n(110 if crowded else 190), backdrop=T.PANEL)
             if crowded:  # no room for tags or chips: the hover card and the news tell the rest
                 continue
             tags = []
@@ -924,7 +924,8 @@ class TableScreen(Screen):
                 pend = list(s.state.pending_events)
             except Exception:  # noqa: BLE001
                 pend = []
-            text = f"{who} Press Space to play the turn and watch the lines and gauges move; the news then tells what happened and why."
+            text = (f"{who} Press Space to play the turn." if pend else
+                    f"{who} Press Space to play the turn and watch the lines and gauges move; the news then tells what happened and why.")
             y = D.paragraph(surf, text, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 100))
             for ev in pend[:2]:
                 y = D.paragraph(surf, f"This month: {ev}", L.font(16, True), T.VERMILLION,
