@@ -106,24 +106,24 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
     lo, hi = game.target_min[target], game.target_max[target]
     base = np.clip(state[:, target] - own[:, owner, target], lo, hi)  # [W, K]
 
-    def effective(d: np.ndarray) -> np.ndarray:
-        """Deltas after bounds, only computed where a delta is not zero."""
-        out = np.zeros_like(base)
-        on = np.flatnonzero(d)
-        if len(on):
-            b = base[:, on]
-            out[:, on] = np.clip(b + d[on], lo[on], hi[on]) - b
-        return out
+    def effective(d: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Deltas after bounds, for the entry columns `cols` only."""
+        b = base[:, cols]
+        return np.clip(b + d[cols], lo[cols], hi[cols]) - b
 
-    e_success, e_failure, e_blocked = effective(d_success), effective(d_failure), effective(d_blocked)
-    e_pass = p * e_success + (1 - p) * e_failure
+    # Expected effect if the move is not blocked (failure deltas only where a move has them).
+    e_pass = p * effective(d_success, np.arange(len(target)))
+    fail = np.flatnonzero(d_failure)
+    if len(fail):
+        e_pass[:, fail] += (1 - p[fail]) * effective(d_failure, fail)
 
     # Level 1: would an entitled actor block? (quantal: more likely the more passing hurts it)
     block_prob = np.zeros((W, game.n_moves, A))
     blocked = np.zeros((W, game.n_moves))
     kb, mb = game.entry_blockable, game.blockable_moves
     if len(mb):
-        loss = (e_pass - e_blocked)[:, kb]
+        e_blocked = effective(d_blocked, np.flatnonzero(kb))  # [W, Kb]
+        loss = e_pass[:, kb] - e_blocked
         to_move = game.entry_to_move[kb][:, mb]
         for b in np.flatnonzero(game.move_blockers.any(axis=0)):
             later_b = _per_world(worth[groups[:, b]][:, target[kb]], inv)
@@ -135,7 +135,7 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
     if len(mb):
         b_k = blocked[:, game.entry_move[kb]]
         expected = e_pass.copy()
-        expected[:, kb] = (1 - b_k) * e_pass[:, kb] + b_k * e_blocked[:, kb]
+        expected[:, kb] = (1 - b_k) * e_pass[:, kb] + b_k * e_blocked
     value = (expected * later_k) @ game.entry_to_move
     prob = _logit(game, value, legal, mover_temper)
     return Policy(legal, value, prob, block_prob)

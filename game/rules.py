@@ -208,7 +208,7 @@ def resolve(game: Game, w: Worlds, choices: np.ndarray, block_prob: np.ndarray,
         if not acting.any():
             continue
         ms = np.where(acting, m, 0)
-        np.add.at(w.move_chosen, (rows[acting], ms[acting]), 1)
+        w.move_chosen[rows[acting], ms[acting]] += 1  # one move per world: no repeated index
         blocks = block_u[:, a, :] < block_prob[rows, ms, :]  # [W, A]
         if block_override:
             for (b, move), decision in block_override.items():
