@@ -885,6 +885,9 @@ class _Translator:
             else:
                 msg += f" (did you mean '{hint}'?)" if hint else ""
             msg += f"; allowed keys here: {', '.join(allowed)}" if allowed else ""
+            if " " in str(err.field) and not hint:
+                msg += ("; this looks like the end of a text cut at a comma: inside {...} put text "
+                        "that contains a comma in quotes, e.g. rationale: \"Old, and still in dispute.\"")
             return self.problem(path, msg, key=True)
         if err.on_key:  # a dict key (payoffs: ACTOR_ID, turn: {min/max})
             key = path[-1] if path else "?"

@@ -413,6 +413,9 @@ class Scenario(Strict):
     payoffs: Annotated[dict[Id, Payoff], Field(min_length=1)] = Field(description="For each actor id: what that leader wants.")
     moves: Annotated[list[ActorMoves], Field(min_length=1, max_length=MAX_ACTORS)]
     events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = []
+    veto_label: Annotated[str, Field(min_length=1, max_length=60)] = Field(
+        default="Veto", description="What the actors' veto is called on screen, e.g. 'UN Security Council veto'."
+    )
     horizon_after_end: Annotated[int, Field(ge=0, le=MAX_TURNS)] = Field(
         default=0,
         description="Turns past the last one that AI leaders still count when they value a move "

@@ -42,7 +42,9 @@ def run(args) -> int:
         return 0
     when = "at the start" if args.turn == 0 else f"after {args.turn} turns (seed {args.seed})"
     print(f"{game.scenario.title}: blocs predicted {when}")
-    print("Sizes are the actors' power; propensities are their current relations.")
+    print("Each pair is weighted by both leaders' power and their current relation; energy is the sum over")
+    print("pairs split apart of power x power x relation (lower fits better). Each configuration below is")
+    print("stable: no single leader would switch sides.")
     print(f"{len(minima)} stable configuration(s), lowest energy first:")
     for line in describe(minima, names):
         print("  " + line)

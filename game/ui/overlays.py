@@ -102,7 +102,7 @@ HELP_HTML = "".join([
     "<font color=#d55e00><b>orange, dashed</b></font> = hostile; the thicker, the stronger. The number on a line is "
     "the relation, from −1 (hostile) to +1 (allied).<br>",
     "The shaded outlines are the <b>blocs</b> that landscape theory (Axelrod &amp; Bennett, 1993) predicts from "
-    "today's relations and each country's size. <b>VETO</b> marks a UN Security Council veto holder; <b>HUMAN</b> "
+    "today's relations and each country's size. <b>VETO</b> marks a leader who holds a veto; <b>HUMAN</b> "
     "a leader played by the class.<br>",
     "The dashboard shows every factor of the scenario: its level now (bar), its history (line) and its change "
     "since last turn (arrow), and the months left until each election.<br><br>",

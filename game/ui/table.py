@@ -695,7 +695,7 @@ class TableScreen(Screen):
                 else:
                     out.append(("No election or term limit ahead", False))
                 if a.veto:
-                    out.append(("Holds a UN Security Council veto", False))
+                    out.append((f"Holds a veto ({s.game.scenario.veto_label})", False))
             try:
                 partner = st.closest_partners().get(aid)
                 out.append((f"Closest partner now: {s.name(partner)}", False))
@@ -833,7 +833,7 @@ class TableScreen(Screen):
                        "this month" if months == 0 else "passed")
                 D.text(img, txt, L.font(fs + 2, True), T.VERMILLION if 0 <= months <= 3 else T.NAVY, L.p(x, line2), "midleft")
             elif kind == "veto":
-                D.text(img, "UN Security Council veto", fnt, T.TEXT, L.p(x, line1), "midleft")
+                D.text(img, s.game.scenario.veto_label, fnt, T.TEXT, L.p(x, line1), "midleft", max_width=L.n(colw))
                 D.text(img, ", ".join(s.short_name(a.id) for a in obj), L.font(fs + 2, True), T.VERMILLION, L.p(x, line2),
                        "midleft", max_width=L.n(colw))
         img = _fast(full.subsurface(area.clip(full.get_rect())).copy())
