@@ -101,3 +101,17 @@ def strip(surf, rect: pygame.Rect, values, marker: float | None, colour, L, bins
         pygame.draw.line(surf, T.TEXT, (x, rect.y - L.n(4)), (x, rect.bottom + L.n(4)), L.n(4))
         share = float((vals < marker).mean() + 0.5 * (vals == marker).mean())
     return share
+
+
+def relation_lines(session, rel) -> list[tuple]:
+    """One chart line per pair of leaders from relations [turns, A, A]:
+    (label, colour, values, dashed) with colour-blind-safe colours, dashed once they repeat."""
+    ids = session.actor_ids
+    lines, k = [], 0
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            if rel.ndim == 3 and rel.shape[1] > j:
+                label = f"{session.short_name(ids[i])}–{session.short_name(ids[j])}"
+                lines.append((label, T.OKABE_ITO[k % len(T.OKABE_ITO)], rel[:, i, j], k >= len(T.OKABE_ITO)))
+            k += 1
+    return lines

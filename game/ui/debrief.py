@@ -212,13 +212,7 @@ class DebriefScreen(Screen):
         D.panel(surf, area, radius=L.n(10))
         D.text(surf, "Alignment over the whole game (relations)", L.font(18, True), T.NAVY, L.p(22, 324))
         rel = self.rel
-        lines, k = [], 0
-        for i in range(len(ids)):
-            for j in range(i + 1, len(ids)):
-                if rel.ndim == 3 and rel.shape[1] > j:
-                    lines.append((f"{s.short_name(ids[i])}–{s.short_name(ids[j])}", T.OKABE_ITO[k % len(T.OKABE_ITO)],
-                                  rel[:, i, j], k >= len(T.OKABE_ITO)))
-                k += 1
+        lines = charts.relation_lines(s, rel)
         charts.line_chart(surf, L.r(14, 350, 632, 186), lines, -1, 1, max(2, rel.shape[0] if rel.ndim == 3 else 2), L,
                           y_ticks=[(-1, "−1"), (0, "0"), (1, "+1")], label_w=140)
 

@@ -35,6 +35,14 @@ class Overlay(Screen):
             pygame.draw.rect(surf, T.NAVY, bar, border_top_left_radius=self.L.n(12), border_top_right_radius=self.L.n(12))
             D.text(surf, self.title, self.L.font(26, True), (255, 255, 255), (bar.x + self.L.n(20), bar.centery), "midleft")
 
+    def dismissed_by(self, event, button) -> bool:
+        """Close on `button`, Enter or Space (for read-only overlays)."""
+        if (event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is button) or (
+                event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE)):
+            self.app.close_overlay()
+            return True
+        return False
+
 
 class MenuOverlay(Overlay):
     name = "menu"
@@ -123,13 +131,7 @@ class HelpOverlay(Overlay):
         self.close = self.add(UIButton(L.r(960, 612, 160, 46), "Close (Esc)", self.manager, object_id=ObjectID(class_id="@primary_button")))
 
     def handle(self, event):
-        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.close:
-            self.app.close_overlay()
-            return True
-        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
-            self.app.close_overlay()
-            return True
-        return False
+        return self.dismissed_by(event, self.close)
 
 
 class MessageOverlay(Overlay):
@@ -150,13 +152,7 @@ class MessageOverlay(Overlay):
         self.ok = self.add(UIButton(L.r(880, 508, 140, 46), "OK", self.manager, object_id=ObjectID(class_id="@primary_button")))
 
     def handle(self, event):
-        if event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.ok:
-            self.app.close_overlay()
-            return True
-        if event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE):
-            self.app.close_overlay()
-            return True
-        return False
+        return self.dismissed_by(event, self.ok)
 
 
 def _usable_locale():
@@ -304,14 +300,7 @@ class ChartOverlay(Overlay):
         except Exception:  # noqa: BLE001
             return
         rel = np.asarray(ser["relations"], dtype=float)
-        ids = s.actor_ids
-        lines, k = [], 0
-        for i in range(len(ids)):
-            for j in range(i + 1, len(ids)):
-                if rel.ndim == 3 and rel.shape[1] > j:
-                    lines.append((f"{s.short_name(ids[i])}–{s.short_name(ids[j])}", T.OKABE_ITO[k % len(T.OKABE_ITO)],
-                                  rel[:, i, j], k >= len(T.OKABE_ITO)))
-                k += 1
+        lines = charts.relation_lines(s, rel)
         D.text(surf, "Relations (−1 hostile … +1 allied)", L.font(20, True), T.NAVY, L.p(50, 96))
         charts.line_chart(surf, L.r(40, 126, 580, 490), lines, -1, 1, s.game.turns + 1, L,
                           y_ticks=[(-1, "−1"), (-0.5, ""), (0, "0"), (0.5, ""), (1, "+1")], label_w=150)

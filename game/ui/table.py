@@ -893,16 +893,7 @@ class TableScreen(Screen):
         surf.blit(self._chart_img, rect)
 
     def relation_lines(self, rel):
-        s = self.session
-        ids = s.actor_ids
-        lines, k = [], 0
-        for i in range(len(ids)):
-            for j in range(i + 1, len(ids)):
-                if rel.ndim == 3 and rel.shape[1] > j:
-                    col = T.OKABE_ITO[k % len(T.OKABE_ITO)]
-                    lines.append((f"{s.short_name(ids[i])}–{s.short_name(ids[j])}", col, rel[:, i, j], k >= len(T.OKABE_ITO)))
-                k += 1
-        return lines
+        return charts.relation_lines(self.session, rel)
 
     def draw_action_panel(self, surf):
         L, s = self.L, self.session
