@@ -5,8 +5,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import ai, rng
-
 
 class Leader(mesa.Agent):
     """A leader at the table. In every world at once, it picks its move from the AI's policy."""
@@ -22,10 +20,7 @@ class Leader(mesa.Agent):
 
     def choose(self) -> None:
         """Draw this leader's move in every world (a human's choice, where given, wins)."""
-        state = self.model.state
-        w = state.worlds
-        u = rng.uniform(w.seed, w.index, w.turn, rng.CHOICE, self.model.game.n_actors)[:, self.slot]
-        picks = ai.sample(self.model.game, state.policy().prob, u, self.slot)
+        picks = self.model.state.ai_choice(self.slot)
         human = self.model.human_choices.get(self.actor_id)
         if human is not None:
             picks = np.full_like(picks, self.model.game.move_index[human])

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import itertools
 import math
 import os
@@ -186,11 +185,6 @@ def _kind_of(v: Any) -> str:
     if v is None:
         return "nothing"
     return type(v).__name__
-
-
-def _closest(word: str, options) -> str | None:
-    found = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:
@@ -775,7 +769,7 @@ class _Translator:
         for err in out:
             if err.type == "extra_forbidden" and err.path[:-1] in missing:
                 model = _model_of(_type_at(err.path[:-1], err.chosen)[0])
-                hint = _closest(err.field, model.model_fields) if model else None
+                hint = S.closest(err.field, model.model_fields) if model else None
                 if hint in missing[err.path[:-1]].field:
                     err.ctx["required"] = True
                     missing[err.path[:-1]].field.remove(hint)
@@ -839,7 +833,7 @@ class _Translator:
             unknown = [k for k in value if k not in keys]
             extra = ""
             for k in unknown:
-                hint = _closest(k, keys)
+                hint = S.closest(k, keys)
                 extra += f"; unknown key '{k}'" + (f" (did you mean '{hint}'?)" if hint else "")
             msg = f"this {noun} {got}, which matches none of the allowed shapes{extra}"
         else:
@@ -878,7 +872,7 @@ class _Translator:
             parent = path[:-1]
             model = _model_of(_type_at(parent, err.chosen)[0])
             allowed = list(model.model_fields) if model else []
-            hint = _closest(err.field, allowed)
+            hint = S.closest(err.field, allowed)
             msg = f"unknown key '{err.field}'"
             if hint and err.ctx.get("required"):
                 msg += f" (did you mean '{hint}'? '{hint}' is required and missing)"
@@ -927,7 +921,7 @@ class _Translator:
         if etype == "literal_error":
             expected = ctx.get("expected", "")
             options = re.findall(r"'([^']*)'", expected)
-            hint = _closest(value, options) if isinstance(value, str) else None
+            hint = S.closest(value, options) if isinstance(value, str) else None
             msg = f"{shown} is not allowed"
             msg += f" (did you mean '{hint}'?)" if hint else ""
             return self.problem(path, f"{msg}; allowed: {expected}")
@@ -973,7 +967,7 @@ class _Translator:
         if etype == "union_tag_invalid":
             tag = ctx.get("tag", "")
             opts = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
-            hint = _closest(tag, opts)
+            hint = S.closest(tag, opts)
             return self.problem(path + ("kind",), f"kind '{tag}' is not allowed" + (f" (did you mean '{hint}'?)" if hint else "") + f"; allowed: {ctx.get('expected_tags', '')}")
         if etype in ("duplicate_id", "term_date", "bounds", "term", "references") or etype not in _PYDANTIC_TYPES:
             return self.problem(path, err.msg)

@@ -440,10 +440,11 @@ class Scenario(Strict):
 # --- cross-reference checks -----------------------------------------------------------
 
 
-def _closest(word: str, options) -> str | None:
+def closest(word, options) -> str | None:
+    """The known option nearest to a misspelt word, for "did you mean ...?" hints."""
     import difflib
 
-    found = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    found = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
     return found[0] if found else None
 
 
@@ -458,7 +459,7 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
 
     def need(value, known, what, path):
         if value not in known:
-            hint = _closest(value, known)
+            hint = closest(value, known)
             allowed = ", ".join(known) if len(known) <= 12 else f"{len(known)} {what} ids"
             msg = f"unknown {what} '{value}'"
             msg += f"; did you mean '{hint}'?" if hint else ""

@@ -147,11 +147,14 @@ class State:
             self._policy = ai.policy(self.game, self.worlds)
         return self._policy
 
+    def ai_choice(self, slot: int) -> np.ndarray:
+        """[W]: the AI's draw for one leader (the same numbers whoever asks: State or a Mesa Leader)."""
+        u = rng.uniform_slots(self.worlds.seed, self.worlds.index, self.turn, rng.CHOICE, np.array([slot]))[:, 0]
+        return ai.sample(self.game, self.policy().prob, u, slot)
+
     def ai_choices(self) -> np.ndarray:
-        """[W, A]: the AI's draw for every leader (the same numbers whoever asks)."""
-        u = rng.uniform(self.worlds.seed, self.worlds.index, self.turn, rng.CHOICE, self.game.n_actors)
-        pol = self.policy()
-        return np.stack([ai.sample(self.game, pol.prob, u[:, a], a) for a in range(self.game.n_actors)], axis=1)
+        """[W, A]: the AI's draw for every leader."""
+        return np.stack([self.ai_choice(a) for a in range(self.game.n_actors)], axis=1)
 
     def _check_open(self) -> None:
         if self.over:
