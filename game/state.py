@@ -363,7 +363,10 @@ class State:
     def from_json(cls, text: str) -> State:
         """Load a saved game; a damaged or foreign file raises ValueError with a message."""
         try:
-            data = json.loads(text)
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"this is not a Summit save file (not JSON: {exc.msg} at line {exc.lineno})") from None
             if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
                 raise ValueError("this is not a Summit save file")
             game = Game(Scenario.model_validate(data["scenario"]))
