@@ -265,8 +265,10 @@ class StartScreen(Screen):
                 if ch >= 110:
                     D.text(surf, a.country, L.font(15), T.MUTED, L.p(tx, cy + 30), max_width=tw)
                 if a.veto:
-                    D.text(surf, self.scenario.veto_label, L.font(14, True), T.VERMILLION,
-                           L.p(tx, cy + (50 if ch >= 110 else 28)), max_width=tw)
+                    label = self.scenario.veto_label
+                    if L.font(14, True).size(label)[0] > tw:
+                        label = "Holds a veto"
+                    D.text(surf, label, L.font(14, True), T.VERMILLION, L.p(tx, cy + (50 if ch >= 110 else 28)), max_width=tw)
         else:
             D.text(surf, "Fix the file, then open it again (or pick a shipped scenario).", L.font(20, True),
                    T.VERMILLION, L.p(440, 470))
