@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml Makefile
 	  echo "Creating $(VENV) with $$py"; "$$py" -m venv $(VENV); \
 	fi
 	$(VPY) -m pip install --disable-pip-version-check -q --upgrade pip
-	$(VPY) -m pip install --disable-pip-version-check -q -e '.[test,cluster,parquet]'
+	$(VPY) -m pip install --disable-pip-version-check -q -e '.[test,cluster,parquet,analysis]'
 	@touch $(STAMP)
 
 play: $(STAMP)

@@ -88,7 +88,10 @@ def describe_effects(game: Game, fd: np.ndarray, pd: np.ndarray) -> list[str]:
 class State:
     """One game in progress (or W worlds in lockstep; world 0 is reported)."""
 
-    def __init__(self, game: Game, seed: int, worlds: int | np.ndarray = 1, humans=(), history: bool | None = None):
+    steps: list | None = None  # with record_steps: every world's (factors, pairs) at the start and after each turn
+
+    def __init__(self, game: Game, seed: int, worlds: int | np.ndarray = 1, humans=(), history: bool | None = None,
+                 record_steps: bool = False):
         index = np.arange(worlds) if np.isscalar(worlds) else np.asarray(worlds, dtype=np.int64)
         unknown = [h for h in humans if h not in game.actor_index]
         if unknown:
@@ -100,6 +103,7 @@ class State:
         self.history: list[TurnReport] = []
         self._series_f = [self.worlds.factors[0].copy()]
         self._series_q = [self.worlds.pairs[0].copy()]
+        self.steps = [(self.worlds.factors.copy(), self.worlds.pairs.copy())] if record_steps else None
         self._pending_events: list[str] = []
         self._policy: ai.Policy | None = None
         self._open()
@@ -238,6 +242,8 @@ class State:
         earned = rules.finish_turn(g, w)
         self._series_f.append(w.factors[0].copy())
         self._series_q.append(w.pairs[0].copy())
+        if self.steps is not None:
+            self.steps.append((w.factors.copy(), w.pairs.copy()))
         if report is not None:
             report.payoffs = {a: float(earned[0, i]) for i, a in enumerate(g.actor_ids)}
             self.history.append(report)
@@ -426,13 +432,9 @@ class State:
 
 def simulate(game: Game, seed: int, worlds: int | np.ndarray, record_steps: bool = False) -> dict[str, np.ndarray]:
     """Play AI-only worlds to the end in lockstep; return their outcomes as arrays."""
-    state = State(game, seed, worlds, history=False)
-    series_f, series_q = [state.worlds.factors.copy()], [state.worlds.pairs.copy()]
+    state = State(game, seed, worlds, history=False, record_steps=record_steps)
     while not state.over:
         state.advance_indices(state.ai_choices())
-        if record_steps:
-            series_f.append(state.worlds.factors.copy())
-            series_q.append(state.worlds.pairs.copy())
     w = state.worlds
     out = {
         "world": w.index.copy(),
@@ -446,6 +448,6 @@ def simulate(game: Game, seed: int, worlds: int | np.ndarray, record_steps: bool
         "persona": w.persona.copy(),
     }
     if record_steps:
-        out["factor_series"] = np.stack(series_f)
-        out["relation_series"] = rules.relation_matrix(game, np.stack(series_q))
+        out["factor_series"] = np.stack([f for f, _ in state.steps])
+        out["relation_series"] = rules.relation_matrix(game, np.stack([q for _, q in state.steps]))
     return out

@@ -41,7 +41,8 @@ def result_files(steps: bool = False) -> list[str]:
     if have_pyarrow():
         files.append("runs.parquet")
     if steps:
-        files.append("steps.npz")
+        files.append("steps/factor_series.npy")
+        files.append("steps/relation_series.npy")
     return files
 
 
@@ -122,7 +123,7 @@ def test_outputs_are_complete(reference):
     assert oil["q05"] <= oil["q50"] <= oil["q95"] and oil["min"] == pytest.approx(col.min(), rel=1e-5)
     assert len(p["per_turn"]["relations"]["a.b"]["q50"]) == 7  # turn 0 .. 6
 
-    steps = np.load(out / "steps.npz")
+    steps = {k: np.load(out / "steps" / f"{k}.npy", mmap_mode="r") for k in ("factor_series", "relation_series", "pair_ids")}
     assert steps["factor_series"].shape == (300, 7, 2) and steps["relation_series"].shape == (300, 7, 3)
     assert np.array_equal(steps["factor_series"][:, -1, 1], col)  # last turn = final oil in runs.csv
     assert steps["pair_ids"].tolist() == ["a.b", "a.c", "b.c"]
@@ -195,7 +196,7 @@ def test_sweep_grid(tmp_path):
 def test_sweep_plots(tmp_path):
     batch(tmp_path, "sw", runs=20, plots=True, sweeps=["factors.sanctions.initial=20,80"])
     out = tmp_path / "sw"
-    for name in ("sweep.png", "outcomes.png", "fan-relations-p0.png", "fan-factors-p1.png"):
+    for name in ("sweep.png", "outcomes.png", "fan-relations.png", "fan-factors.png"):
         assert (out / name).is_file() and (out / name).read_bytes()[:4] == b"\x89PNG"
 
 

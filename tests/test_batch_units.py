@@ -14,7 +14,7 @@ from game.batch import overrides as ov
 from game.batch.layout import Chunk, default_chunk_size, plan_chunks
 from game.batch.progress import Progress
 from game.batch.report import outcome_table
-from game.batch.stats import QBINS, Columns, Counts, hist_quantiles, share, wilson
+from game.batch.stats import Columns, Counts, hist_quantiles, share, wilson
 from game.batch.worker import histogram_per_turn
 
 # `tiny_data` (tests/data/tiny.yaml as loaded) comes from conftest.py.
@@ -49,16 +49,23 @@ def test_share_record():
 # --- streaming statistics --------------------------------------------------------------------
 
 
+def _feed(x, cuts):
+    """Columns over the rows of x, arriving in the given pieces (both passes)."""
+    c = Columns(x.min(axis=0), x.max(axis=0))
+    for part in np.split(x, cuts):
+        c.add(part)
+    c.plan()
+    for part in np.split(x, cuts):
+        c.collect(part)
+    return c.finish()
+
+
 def test_columns_match_numpy_and_ignore_how_rows_arrive():
     rng = np.random.default_rng(7)
     x = np.column_stack([rng.normal(3, 2, 10_000), rng.uniform(-1, 1, 10_000), np.full(10_000, 4.5)])
-    lo, hi = x.min(axis=0), x.max(axis=0)
 
     def feed(cuts):
-        c = Columns(lo, hi)
-        for part in np.split(x, cuts):
-            c.add(part)
-        return c.finish()
+        return _feed(x, cuts)
 
     a = feed([10, 1000, 4097, 9000])
     b = feed([3333, 6666])
@@ -67,10 +74,27 @@ def test_columns_match_numpy_and_ignore_how_rows_arrive():
     for k in range(3):
         assert a[k]["mean"] == pytest.approx(x[:, k].mean(), rel=1e-12, abs=1e-12)
         assert a[k]["std"] == pytest.approx(x[:, k].std(ddof=1), rel=1e-9, abs=1e-12)
-        width = (hi[k] - lo[k]) / QBINS
-        for q in (5, 25, 50, 75, 95):
-            assert abs(a[k][f"q{q:02d}"] - np.quantile(x[:, k], q / 100)) <= 2 * width + 1e-12
+        assert a[k]["se"] == pytest.approx(x[:, k].std(ddof=1) / 100, rel=1e-9, abs=1e-15)
+        for q in (5, 25, 50, 75, 95):  # exact: numpy's default quantile, to the last bit
+            assert a[k][f"q{q:02d}"] == np.quantile(x[:, k], q / 100)
     assert a[2]["q50"] == 4.5 and a[2]["std"] == 0.0
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 1000, 4099])
+def test_quantiles_of_whole_numbers_are_pandas_quantiles(n):
+    """Defect 4: move counts are whole numbers; their median was 0.0003956 from a histogram."""
+    import pandas as pd
+
+    rng = np.random.default_rng(n)
+    counts = rng.choice([0, 0, 0, 1, 2, 19], size=n).astype(float)  # mostly zeros, one big value
+    floats = rng.lognormal(0, 3, size=n)  # a long tail: many values share a histogram bin
+    x = np.column_stack([counts, floats])
+    (c, f) = _feed(x, [n // 3] if n > 3 else [])
+    for q in (5, 25, 50, 75, 95):
+        assert c[f"q{q:02d}"] == pd.Series(counts).quantile(q / 100)
+        assert f[f"q{q:02d}"] == pytest.approx(pd.Series(floats).quantile(q / 100), rel=1e-12)
+    if n > 3:
+        assert float(c["q50"]).is_integer() or c["q50"] * 2 == int(c["q50"] * 2)
 
 
 def test_hist_quantiles_edge_cases():
@@ -233,7 +257,7 @@ def test_columns_by_group_means():
     c = Columns(x.min(axis=0), x.max(axis=0), groups=2)
     for part_x, part_f in zip(np.split(x, [100, 5000]), np.split(flags, [100, 5000])):
         c.add(part_x, part_f)
-    c.finish()
+    c.plan()
     g = c.by_group()
     assert g[0][0]["with"] == pytest.approx(x[flags[:, 0], 0].mean())
     assert g[0][0]["without"] == pytest.approx(x[~flags[:, 0], 0].mean())
@@ -252,3 +276,17 @@ def test_short_sweep_labels():
     summary["sweeps"] = summary["sweeps"][:1]
     summary["points"] = [{"label": "x", "values": {"factors.oil.initial": 40.5}}]
     assert short_labels(summary) == ["initial=40.5"]
+
+
+def test_fan_quantiles_equal_the_per_histogram_definition():
+    from game.batch.stats import fan_quantiles
+
+    rng = np.random.default_rng(5)
+    hist = rng.integers(0, 4, size=(3, 4, 16))
+    hist[0, 1] = 0  # an empty histogram gives NaN
+    lo, hi = np.array([0.0, -1.0, 5.0, 2.0]), np.array([10.0, 1.0, 5.0, 3.0])  # one empty range
+    got = fan_quantiles(hist, lo, hi)
+    for t in range(3):
+        for k in range(4):
+            want = hist_quantiles(hist[t, k], lo[k], hi[k])
+            assert got[:, t, k] == pytest.approx(want, nan_ok=True, rel=1e-12, abs=1e-12)

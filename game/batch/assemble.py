@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import zipfile
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
 
+from game.batch.columns import Input, arrow_schema, arrow_table, columns, csv_header, csv_text
 from game.batch.layout import Chunk, Layout, Point
+from game.batch.overrides import format_value
+from game.batch.stats import QUANTILES, Columns, Counts, Paired, fan_quantiles, rounded, share
 from game.files import atomic_path, write_atomic
-from game.batch.stats import Columns, Counts, fan_quantiles, rounded, share, QUANTILES
 
 PARQUET_ROW_GROUP = 16384
 
@@ -40,36 +43,77 @@ def chunk_meta(path: Path) -> dict | None:
 
 
 NUMERIC = ("factors", "relations", "scores", "move_counts")
+PAIRED_KEYS = ("world", "outcomes", "closest", "blocs") + NUMERIC
 
 
-def _numeric(a: dict) -> np.ndarray:
+def numeric(a: dict) -> np.ndarray:
     return np.concatenate([np.asarray(a[k], dtype=np.float64).reshape(len(a["world"]), -1) for k in NUMERIC], axis=1)
 
 
-def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir: Path, on_chunk=None) -> dict:
-    """Summary of one point from its chunk files (two streaming passes)."""
+def _indicators(a: dict, A: int, pairs: list) -> np.ndarray:
+    """[W, O + A*A + P] booleans: each event outcome, 'i's closest partner is j', 'i and j in one bloc'."""
+    closest = np.asarray(a["closest"], dtype=np.int64)
+    onehot = (closest[:, :, None] == np.arange(A)[None, None, :]).reshape(len(closest), A * A)
+    blocs = np.asarray(a["blocs"])
+    same = np.stack([blocs[:, i] == blocs[:, j] for i, j in pairs], axis=1) if pairs else np.zeros((len(blocs), 0), bool)
+    return np.concatenate([np.asarray(a["outcomes"], dtype=bool), onehot, same], axis=1)
+
+
+def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir: Path, on_chunk=None,
+                    reference: dict | None = None) -> dict:
+    """Summary of one point (or of every point pooled) from its chunk files, in two streaming passes
+    (after reading each chunk's column ranges).
+
+    `reference` maps (start, stop) to the chunk of the same worlds at the first point of a sweep:
+    then the summary also has paired differences from that point (same worlds, same random numbers).
+    """
     K = len(layout.factor_ids) + len(layout.pairs) + len(layout.actor_ids) + len(layout.move_ids)
     lo = np.full(K, np.inf)
     hi = np.full(K, -np.inf)
     for c in chunks:
-        a = load_chunk(chunk_dir / c.filename, ("world",) + NUMERIC)
-        x = _numeric(a)
-        if len(x):
-            lo = np.minimum(lo, x.min(axis=0))
-            hi = np.maximum(hi, x.max(axis=0))
+        a = load_chunk(chunk_dir / c.filename, ("lo", "hi"))
+        lo = np.minimum(lo, a["lo"])
+        hi = np.maximum(hi, a["hi"])
     lo = np.where(np.isfinite(lo), lo, 0.0)
     hi = np.where(np.isfinite(hi), hi, 0.0)
     cols = Columns(lo, hi, groups=len(layout.outcome_ids))
     counts = Counts(len(layout.actor_ids), len(layout.outcome_ids), layout.pairs)
+    paired = Paired(K) if reference is not None else None
     fan_f = fan_r = None
     for c in chunks:
         a = load_chunk(chunk_dir / c.filename)
-        cols.add(_numeric(a), a["outcomes"])
+        x = numeric(a)
+        cols.add(x, a["outcomes"])
         counts.add(a["outcomes"], a["closest"], a["blocs"])
         fan_f = a["fan_factors"] if fan_f is None else fan_f + a["fan_factors"]
         fan_r = a["fan_relations"] if fan_r is None else fan_r + a["fan_relations"]
+        if paired is not None:
+            ref = load_chunk(chunk_dir / reference[(c.start, c.stop)].filename, PAIRED_KEYS)
+            A = len(layout.actor_ids)
+            paired.add(_indicators(a, A, layout.pairs), _indicators(ref, A, layout.pairs), x, numeric(ref))
         if on_chunk is not None:
             on_chunk(c, a)
+    cols.plan()
+    for c in chunks:
+        cols.collect(numeric(load_chunk(chunk_dir / c.filename, ("world",) + NUMERIC)))
+    out = _summary(layout, point, counts, cols)
+    if paired is not None:
+        out["paired"] = _paired(layout, out, paired)
+    qn = [f"q{round(q * 100):02d}" for q in QUANTILES]
+    per_turn = {"factors": {}, "relations": {}}
+    if fan_f is not None:
+        qf = fan_quantiles(fan_f, point.factor_min or layout.factor_min, point.factor_max or layout.factor_max)
+        for k, f in enumerate(layout.factor_ids):
+            per_turn["factors"][f] = {name: qf[i, :, k].tolist() for i, name in enumerate(qn)}
+        P = len(layout.pairs)
+        qr = fan_quantiles(fan_r, [-1.0] * P, [1.0] * P)
+        for k, pid in enumerate(layout.pair_ids):
+            per_turn["relations"][pid] = {name: qr[i, :, k].tolist() for i, name in enumerate(qn)}
+    out["per_turn"] = per_turn
+    return rounded(out)
+
+
+def _summary(layout: Layout, point: Point, counts: Counts, cols: Columns) -> dict:
     stats = cols.finish()
     groups = cols.by_group()
     n = counts.n
@@ -82,7 +126,7 @@ def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir
         return [[ids[i] for i in range(A) if not (mask >> i) & 1], [ids[i] for i in range(A) if (mask >> i) & 1]]
 
     splits = sorted(counts.splits.items(), key=lambda kv: (-kv[1], kv[0]))
-    out = {
+    return {
         "index": point.index,
         "values": point.values,
         "label": point.label,
@@ -120,17 +164,32 @@ def summarise_point(layout: Layout, point: Point, chunks: list[Chunk], chunk_dir
             for k, (o, lab) in enumerate(zip(layout.outcome_ids, layout.outcome_labels))
         ],
     }
-    qn = [f"q{round(q * 100):02d}" for q in QUANTILES]
-    per_turn = {"factors": {}, "relations": {}}
-    if fan_f is not None:
-        qf = fan_quantiles(fan_f, point.factor_min or layout.factor_min, point.factor_max or layout.factor_max)
-        for k, f in enumerate(layout.factor_ids):
-            per_turn["factors"][f] = {name: qf[i, :, k].tolist() for i, name in enumerate(qn)}
-        qr = fan_quantiles(fan_r, [-1.0] * P, [1.0] * P)
-        for k, pid in enumerate(layout.pair_ids):
-            per_turn["relations"][pid] = {name: qr[i, :, k].tolist() for i, name in enumerate(qn)}
-    out["per_turn"] = per_turn
-    return rounded(out)
+
+
+def _paired(layout: Layout, out: dict, paired: Paired) -> dict:
+    """Differences from the first point, world by world: probabilities and means, with 95% intervals."""
+    A = len(layout.actor_ids)
+    ids = layout.actor_ids
+    probs = paired.probabilities()
+    means = paired.means()
+    rows = []
+    for k, e in enumerate(out["events"]):
+        rows.append({"kind": "event", "outcome": e["outcome"], "label": e["label"], **probs[k]})
+    O = len(layout.outcome_ids)
+    for i in range(A):
+        for j in range(A):
+            if i != j:
+                rows.append({"kind": "closest", "actor": ids[i], "partner": ids[j], **probs[O + i * A + j]})
+    for q, (i, j) in enumerate(layout.pairs):
+        rows.append({"kind": "same_bloc", "a": ids[i], "b": ids[j], **probs[O + A * A + q]})
+    names = ([f"factor.{f}" for f in layout.factor_ids] + [f"relation.{p}" for p in layout.pair_ids]
+             + [f"score.{a}" for a in ids] + [f"moves.{m}" for m in layout.move_ids])
+    return {
+        "reference": 0,
+        "method": "paired over worlds (the same world index at both points): mean difference +/- 1.96 standard errors",
+        "probabilities": rows,
+        "means": [{"column": c, **m} for c, m in zip(names, means)],
+    }
 
 
 def _ranked(rows: list[dict]) -> list[dict]:
@@ -138,61 +197,87 @@ def _ranked(rows: list[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: -abs(r["effect"]) if r["effect"] == r["effect"] else 1.0)
 
 
-# --- runs.csv, runs.parquet, steps.npz ------------------------------------------------------
+# --- points.csv: one row per point ---------------------------------------------------------------
+
+
+def point_columns(layout: Layout, inputs: list[Input]) -> list[str]:
+    ids = layout.actor_ids
+    cols = ["point"] + [i.column for i in inputs] + ["runs"]
+    cols += [f"p.outcome.{o}" for o in layout.outcome_ids]
+    cols += [f"p.closest.{a}.{b}" for a in ids for b in ids if a != b]
+    cols += [f"p.same_bloc.{p}" for p in layout.pair_ids]
+    cols += [f"mean.factor.{f}" for f in layout.factor_ids] + [f"mean.relation.{p}" for p in layout.pair_ids]
+    cols += [f"mean.score.{a}" for a in ids] + [f"mean.moves.{m}" for m in layout.move_ids]
+    return cols
+
+
+class PointsTable:
+    """points.csv, written as the chunks stream by (designs) or from the point summaries (sweeps)."""
+
+    def __init__(self, f, layout: Layout, inputs: list[Input], runs: int):
+        self.f, self.layout, self.inputs, self.runs = f, layout, inputs, runs
+        self.A, self.O = len(layout.actor_ids), len(layout.outcome_ids)
+        self.off_diagonal = [i * self.A + j for i in range(self.A) for j in range(self.A) if i != j]
+        f.write(",".join(csv_text(c) for c in point_columns(layout, inputs)) + "\n")
+
+    def _write(self, index: int, values: tuple, probs: list[float], means: list[float]) -> None:
+        cells = [str(index)] + [repr(float(v)) if i.numeric else csv_text(format_value(v)) for i, v in zip(self.inputs, values)]
+        cells += [str(self.runs)] + [repr(float(p)) for p in probs] + [repr(float(m)) for m in means]
+        self.f.write(",".join(cells) + "\n")
+
+    def add_chunk(self, a: dict, values: dict) -> None:
+        """Designs: each point's worlds are all in one chunk."""
+        point = np.asarray(a["point"])
+        ind = _indicators(a, self.A, self.layout.pairs)
+        x = numeric(a)
+        for p in np.unique(point).tolist():
+            sel = point == p
+            c = ind[sel].sum(axis=0)
+            c = np.concatenate([c[: self.O], c[self.O : self.O + self.A * self.A][self.off_diagonal], c[self.O + self.A * self.A :]])
+            means = x[sel].mean(axis=0)
+            self._write(p, values[p], (c / sel.sum()).tolist(), means.tolist())
+
+    def add_summary(self, s: dict, values: tuple) -> None:
+        """Sweeps: from a point's summary."""
+        probs = [e["p"] for e in s["events"]] + [c["p"] for c in s["closest"]] + [b["p"] for b in s["same_bloc"]]
+        means = [r["mean"] for k in ("factors", "relations", "scores", "moves") for r in s[k]]
+        self._write(s["index"], values, probs, means)
+
+
+# --- runs.csv, runs.parquet, steps/ ------------------------------------------------------------
+
+
+def have_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class ParquetOut:
     """runs.parquet in row groups of a fixed size (so the file does not depend on chunking)."""
 
-    def __init__(self, path: Path, layout: Layout, sweep_paths: list[str], sweep_types: list[str]):
+    def __init__(self, path: Path, cols: list):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.pa = pa
-        self.layout = layout
-        self.sweep_paths = sweep_paths
-        fields = [pa.field("run", pa.int64())]
-        if sweep_paths:
-            fields.append(pa.field("point", pa.int32()))
-        fields += [pa.field("world", pa.int64()), pa.field("seed", pa.int64())]
-        for p, t in zip(sweep_paths, sweep_types):
-            fields.append(pa.field(f"sweep.{p}", pa.float64() if t == "number" else pa.string()))
-        fields += [pa.field(f"factor.{f}", pa.float64()) for f in layout.factor_ids]
-        fields += [pa.field(f"relation.{p}", pa.float64()) for p in layout.pair_ids]
-        fields += [pa.field(f"closest.{a}", pa.string()) for a in layout.actor_ids]
-        fields += [pa.field(f"bloc.{a}", pa.int8()) for a in layout.actor_ids]
-        fields += [pa.field(f"outcome.{o}", pa.bool_()) for o in layout.outcome_ids]
-        fields += [pa.field(f"score.{a}", pa.float64()) for a in layout.actor_ids]
-        fields += [pa.field(f"moves.{m}", pa.int32()) for m in layout.move_ids]
-        self.schema = pa.schema(fields)
+        self.cols = cols
+        self.schema = arrow_schema(cols)
         self.writer = pq.ParquetWriter(str(path), self.schema)
         self.pending: list = []
         self.rows = 0
 
-    def add(self, point: Point, runs: int, seed: int, sweep_values: list, a: dict) -> None:
-        pa = self.pa
-        W = len(a["world"])
-        if W == 0:
+    def add(self, a: dict, ctx: dict) -> None:
+        if len(a["world"]) == 0:
             return
-        cols = [pa.array(a["world"] + point.index * runs)]
-        if self.sweep_paths:
-            cols.append(pa.array(np.full(W, point.index, dtype=np.int32)))
-        cols += [pa.array(a["world"]), pa.array(np.full(W, seed, dtype=np.int64))]
-        for p, v in zip(self.sweep_paths, sweep_values):
-            t = self.schema.field(f"sweep.{p}").type
-            cols.append(pa.array([float(v) if t == pa.float64() else str(v)] * W, type=t))
-        cols += [pa.array(col) for col in a["factors"].T]
-        cols += [pa.array(col) for col in a["relations"].T]
-        ids = np.array(self.layout.actor_ids, dtype=object)
-        cols += [pa.array(ids[col].tolist(), type=pa.string()) for col in a["closest"].T]
-        cols += [pa.array(col.astype(np.int8)) for col in a["blocs"].T]
-        cols += [pa.array(col) for col in a["outcomes"].T]
-        cols += [pa.array(col) for col in a["scores"].T]
-        cols += [pa.array(col.astype(np.int32)) for col in a["move_counts"].T]
-        self.pending.append(pa.Table.from_arrays(cols, schema=self.schema))
-        self.rows += W
+        table = arrow_table(self.cols, self.schema, a, ctx)
+        self.pending.append(table)
+        self.rows += table.num_rows
         if self.rows >= PARQUET_ROW_GROUP:
-            table = pa.concat_tables(self.pending)
+            table = self.pa.concat_tables(self.pending)
             n_full = (self.rows // PARQUET_ROW_GROUP) * PARQUET_ROW_GROUP
             self.writer.write_table(table.slice(0, n_full), row_group_size=PARQUET_ROW_GROUP)
             rest = table.slice(n_full)
@@ -205,82 +290,86 @@ class ParquetOut:
         self.writer.close()
 
 
-def have_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def write_steps(path: Path, layout: Layout, chunks: list[Chunk], chunk_dir: Path, total: int) -> None:
-    """steps.npz: factor_series [runs, T+1, F] and relation_series [runs, T+1, P], streamed into the zip."""
+    """steps/: factor_series [runs, T+1, F] and relation_series [runs, T+1, P] as .npy files
+    (numpy.load(..., mmap_mode="r") maps them), plus run, factor_ids and pair_ids.
+    Written into a temporary folder that is renamed into place when complete."""
     T1 = layout.turns + 1
-    with atomic_path(path) as tmp:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-            small = {
-                "run": np.arange(total, dtype=np.int64),
-                "factor_ids": np.array(layout.factor_ids, dtype=str),
-                "pair_ids": np.array(layout.pair_ids, dtype=str),
-            }
-            for name, arr in small.items():
-                with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
-                    np.lib.format.write_array(f, arr, allow_pickle=False)
-            for name, width in (("factor_series", len(layout.factor_ids)), ("relation_series", len(layout.pairs))):
-                with zf.open(f"{name}.npy", "w", force_zip64=True) as f:
-                    header = {
-                        "descr": np.lib.format.dtype_to_descr(np.dtype("<f8")),
-                        "fortran_order": False,
-                        "shape": (total, T1, width),
-                    }
-                    np.lib.format.write_array_header_2_0(f, header)
-                    for c in chunks:
-                        arr = load_chunk(chunk_dir / c.filename, (name,))[name]
-                        f.write(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        small = {
+            "run": np.arange(total, dtype=np.int64),
+            "factor_ids": np.array(layout.factor_ids, dtype=str),
+            "pair_ids": np.array(layout.pair_ids, dtype=str),
+        }
+        for name, arr in small.items():
+            np.save(tmp / f"{name}.npy", arr, allow_pickle=False)
+        for name, width in (("factor_series", len(layout.factor_ids)), ("relation_series", len(layout.pairs))):
+            with open(tmp / f"{name}.npy", "wb") as f:
+                header = {"descr": np.lib.format.dtype_to_descr(np.dtype("<f8")), "fortran_order": False,
+                          "shape": (total, T1, width)}
+                np.lib.format.write_array_header_2_0(f, header)
+                for c in chunks:
+                    arr = load_chunk(chunk_dir / c.filename, (name,))[name]
+                    f.write(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+        shutil.rmtree(path, ignore_errors=True)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def assemble(
-    out: Path,
-    layout: Layout,
-    points: list[Point],
-    chunks: list[Chunk],
-    runs: int,
-    seed: int,
-    sweep_paths: list[str],
-    steps: bool,
-) -> list[dict]:
-    """Write runs.csv (+ runs.parquet, steps.npz) and return the summary of every point."""
+def assemble(out: Path, layout: Layout, points: list[Point], chunks: list[Chunk], runs: int, seed: int,
+             inputs: list[Input], steps: bool, pooled: bool = False, on_step=None) -> list[dict]:
+    """Write runs.csv, points.csv (+ runs.parquet, steps/) and return the summaries.
+
+    One summary per point, or with `pooled` (designs) one summary of every world of every point.
+    `on_step(text)` is told what is being written (for the progress line).
+    """
     chunk_dir = out / "chunks"
-    header = ",".join(layout.columns(sweep_paths)) + "\n"
+    cols = columns(layout, inputs)
+    ctx = {"runs": runs, "seed": seed, "inputs": {p.index: tuple(p.values[i.path] for i in inputs) for p in points},
+           "actor_ids": layout.actor_ids}
     summaries = []
-    sweep_types = []
-    for p in sweep_paths:
-        vals = [pt.values[p] for pt in points]
-        num = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
-        sweep_types.append("number" if num else "text")
     with contextlib.ExitStack() as stack:
         csv_tmp = stack.enter_context(atomic_path(out / "runs.csv"))
         csv = stack.enter_context(open(csv_tmp, "wb"))
-        csv.write(header.encode())
+        csv.write(csv_header(cols).encode())
+        pts_tmp = stack.enter_context(atomic_path(out / "points.csv"))
+        table = PointsTable(stack.enter_context(open(pts_tmp, "w", encoding="utf-8", newline="")), layout, inputs, runs)
         pq_out = None
         if have_pyarrow():
             pq_tmp = stack.enter_context(atomic_path(out / "runs.parquet"))
-            pq_out = ParquetOut(pq_tmp, layout, sweep_paths, sweep_types)
-        for pt in points:
-            pchunks = [c for c in chunks if c.point == pt.index]
-            sweep_values = [pt.values[p] for p in sweep_paths]
+            pq_out = ParquetOut(pq_tmp, cols)
 
-            def on_chunk(c, a, pt=pt, sweep_values=sweep_values):
-                csv.write(a["csv"].tobytes())
-                if pq_out is not None:
-                    pq_out.add(pt, runs, seed, sweep_values, a)
+        def on_chunk(c, a):
+            csv.write(a["csv"].tobytes())
+            if pq_out is not None:
+                pq_out.add(a, ctx)
+            if pooled:
+                table.add_chunk(a, ctx["inputs"])
 
-            summaries.append(summarise_point(layout, pt, pchunks, chunk_dir, on_chunk))
+        if pooled:
+            if on_step:
+                on_step(f"summarising {len(points):,} points")
+            label = f"all {len(points):,} design points pooled"
+            summaries.append(summarise_point(layout, Point(0, {}, label), chunks, chunk_dir, on_chunk))
+        else:
+            first = {(c.start, c.stop): c for c in chunks if c.point == 0}
+            for pt in points:
+                if on_step:
+                    on_step(f"summarising point {pt.index + 1} of {len(points)}" if len(points) > 1 else "summarising")
+                pchunks = [c for c in chunks if c.point == pt.index]
+                s = summarise_point(layout, pt, pchunks, chunk_dir, on_chunk, reference=first if pt.index > 0 else None)
+                summaries.append(s)
+                table.add_summary(s, ctx["inputs"][pt.index])
         csv.close()
         if pq_out is not None:
             pq_out.close()
-        # The ExitStack moves runs.parquet, then runs.csv into place, only if all went well.
+        # The ExitStack moves the files into place, only if all went well.
     if steps:
-        write_steps(out / "steps.npz", layout, chunks, chunk_dir, runs * len(points))
+        if on_step:
+            on_step("writing steps/")
+        write_steps(out / "steps", layout, chunks, chunk_dir, runs * len(points))
     return summaries

@@ -19,8 +19,7 @@ class Point:
     """One scenario variant of a batch: the base scenario with one combination of swept values."""
 
     index: int
-    values: dict  # swept path -> value
-    data: dict  # raw scenario data with every override applied
+    values: dict  # swept path or design variable -> value
     label: str
     factor_min: tuple = ()  # this point's factor bounds (a sweep may change them)
     factor_max: tuple = ()
@@ -32,23 +31,35 @@ class Point:
 
 @dataclass(frozen=True)
 class Chunk:
+    """Worlds start..stop-1 of points point..point+points-1 (several points only in designs)."""
+
     id: int
     point: int
     start: int  # first world index (within the point)
     stop: int
+    points: int = 1
 
     @property
     def size(self) -> int:
-        return self.stop - self.start
+        return (self.stop - self.start) * self.points
 
     @property
     def filename(self) -> str:
         return f"chunk-{self.id:05d}.npz"
 
 
-def plan_chunks(points: int, runs: int, chunk_size: int) -> list[Chunk]:
-    """Chunks in run order: point 0's worlds first, each point cut into equal chunks."""
+def plan_chunks(points: int, runs: int, chunk_size: int, group: bool = False) -> list[Chunk]:
+    """Chunks in run order: point 0's worlds first, each point cut into equal chunks.
+
+    With `group` (experiment designs: many points, few worlds each), a chunk holds whole
+    points instead: as many as fit in `chunk_size` worlds, at least one.
+    """
     out = []
+    if group:
+        per = max(1, chunk_size // max(1, runs))
+        for p in range(0, points, per):
+            out.append(Chunk(len(out), p, 0, runs, min(per, points - p)))
+        return out
     for p in range(points):
         for start in range(0, runs, chunk_size):
             out.append(Chunk(len(out), p, start, min(start + chunk_size, runs)))
@@ -57,7 +68,8 @@ def plan_chunks(points: int, runs: int, chunk_size: int) -> list[Chunk]:
 
 def default_chunk_size(runs: int, workers: int) -> int:
     """Big enough to vectorise well (at least 250 worlds when there are that many), small
-    enough to give each worker about four chunks (for balance) and to keep memory flat."""
+    enough to give each worker about four chunks (for balance) and to keep memory flat.
+    `runs` is every world of the batch (all points)."""
     share = -(-runs // (4 * max(1, workers)))  # ceil
     return max(MIN_CHUNK, min(DEFAULT_CHUNK, max(min(250, runs), share)))
 
@@ -68,8 +80,10 @@ class Layout:
 
     actor_ids: list[str]
     actor_names: list[str]
+    actor_colours: list[str]
     factor_ids: list[str]
     factor_labels: list[str]
+    factor_units: list[str]
     move_ids: list[str]
     move_owner: list[int]
     outcome_ids: list[str]
@@ -93,8 +107,10 @@ class Layout:
         return cls(
             actor_ids=list(game.actor_ids),
             actor_names=[actors[a].name for a in game.actor_ids],
+            actor_colours=[actors[a].colour for a in game.actor_ids],
             factor_ids=list(game.factor_ids),
             factor_labels=[factors[f].label for f in game.factor_ids],
+            factor_units=[factors[f].unit or "" for f in game.factor_ids],
             move_ids=list(game.move_ids),
             move_owner=[int(x) for x in game.move_owner],
             outcome_ids=list(game.outcome_ids),
@@ -129,22 +145,6 @@ class Layout:
     @property
     def pair_ids(self) -> list[str]:
         return [f"{self.actor_ids[i]}.{self.actor_ids[j]}" for i, j in self.pairs]
-
-    def columns(self, sweep_paths: list[str]) -> list[str]:
-        """The header of runs.csv, in order."""
-        cols = ["run"]
-        if sweep_paths:
-            cols.append("point")
-        cols += ["world", "seed"]
-        cols += [f"sweep.{p}" for p in sweep_paths]
-        cols += [f"factor.{f}" for f in self.factor_ids]
-        cols += [f"relation.{p}" for p in self.pair_ids]
-        cols += [f"closest.{a}" for a in self.actor_ids]
-        cols += [f"bloc.{a}" for a in self.actor_ids]
-        cols += [f"outcome.{o}" for o in self.outcome_ids]
-        cols += [f"score.{a}" for a in self.actor_ids]
-        cols += [f"moves.{m}" for m in self.move_ids]
-        return cols
 
     def to_json(self) -> dict:
         d = dict(self.__dict__)

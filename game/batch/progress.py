@@ -44,6 +44,16 @@ class Progress:
             f"{rate:,.0f} runs/s  {_clock(left)} left"
         )
 
+    def phase(self, text: str) -> None:
+        """After the runs: say what is being written (result files, plots), on the same line."""
+        if not self.enabled:
+            return
+        frac = min(1.0, self.done / self.total)
+        bar = "#" * int(round(frac * self.width)) + "." * (self.width - int(round(frac * self.width)))
+        self.stream.write(f"\r[{bar}] {self.done:,}/{self.total:,} runs; {text} ...\x1b[K")
+        self.stream.flush()
+        self._shown = True
+
     def _draw(self, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last < 0.1:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from game.batch import designs as dz
 from game.batch import overrides as ov
 from game.batch.runner import MANIFEST, SCENARIO_COPY
 
@@ -33,10 +34,12 @@ def load_world(directory: str | Path, run: int):
         runs, seed = int(m["runs"]), int(m["seed"])
         sets = list(m["sets"])
         sweeps = [ov.Sweep(s["path"], tuple(s["values"])) for s in m["sweeps"]]
+        varies = [dz.Vary(v["path"], float(v["low"]), float(v["high"]), bool(v.get("integer"))) for v in m.get("vary") or []]
+        design = dz.Design(str(m["design"]["kind"]), int(m["design"]["n"])) if m.get("design") else None
         sha = m["scenario"]["sha256"]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise ReplayError(f"{mpath}: unreadable manifest ({e})") from None
-    points = ov.grid(sweeps)
+    points = ov.grid(sweeps) if design is None else design_points(design, varies, seed, m["design"].get("sha256"))
     total = runs * len(points)
     if not 0 <= run < total:
         raise ReplayError(f"--run must be from 0 to {total - 1} (this batch has {total:,} runs)")
@@ -62,6 +65,18 @@ def load_world(directory: str | Path, run: int):
         raise ReplayError(f"cannot rebuild the batch's scenario: {e}") from None
     state = game.new_state(seed, worlds=np.array([world], dtype=np.int64))
     return game, state, m, values, world
+
+
+def design_points(design, varies: list, seed: int, sha: str | None) -> list[dict]:
+    """The points of a batch's design, drawn again (and checked against the manifest's fingerprint)."""
+    try:
+        x = dz.sample(design, varies, seed)
+    except ov.OverrideError as e:
+        raise ReplayError(f"cannot draw the batch's design again: {e}") from None
+    if sha is not None and dz.fingerprint(x) != sha:
+        raise ReplayError("the design drawn now differs from the batch's (another version of SALib?); cannot replay it exactly")
+    paths = [v.path for v in varies]
+    return [dict(zip(paths, map(float, row))) for row in x.tolist()]
 
 
 def batch_row(directory: str | Path, run: int) -> dict | None:

@@ -16,21 +16,24 @@ import os
 import shlex
 import shutil
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from game.batch import designs as dz
 from game.batch import overrides as ov
 from game.batch.assemble import assemble, chunk_meta, write_text_atomic
+from game.batch.columns import Input
 from game.batch.layout import Chunk, Layout, Point, default_chunk_size, plan_chunks, MAX_CHUNK
 from game.batch.progress import Progress
 from game.batch.worker import ChunkTask
 
 MANIFEST = "manifest.json"
 SCENARIO_COPY = "scenario.yaml"
-RESULT_FILES = ("runs.csv", "runs.parquet", "steps.npz", "summary.json", "summary.md")
+RESULT_FILES = ("runs.csv", "runs.parquet", "points.csv", "steps", "summary.json", "summary.md")
 MAX_SEED = 2**63 - 1
 MAX_RUNS = 10**9
 START_METHOD = "spawn"  # fixed: same behaviour on Linux, macOS and Windows
@@ -56,6 +59,8 @@ class Request:
     out: str | None = None
     sets: list[str] = field(default_factory=list)
     sweeps: list[str] = field(default_factory=list)
+    vary: list[str] = field(default_factory=list)  # PATH=LOW:HIGH, with `design`
+    design: str | None = None  # lhs:N | sobol:N | morris:N | grid:K
     steps: bool = False
     workers: int | None = None
     chunk_size: int | None = None
@@ -76,6 +81,8 @@ class Prepared:
     layout: Layout
     settings: list[ov.Setting]
     sweeps: list[ov.Sweep]
+    inputs: list[Input]
+    base: dict  # the scenario data with --set applied
     chunk_size: int
     chunks: list[Chunk]
     manifest: dict
@@ -83,6 +90,13 @@ class Prepared:
     workers: int
     complete: bool = False  # --resume of a batch that already finished
     client: object = None  # Dask client, connected while preparing
+    varies: list = field(default_factory=list)  # designs.Vary
+    design: object = None  # designs.Design
+
+    @property
+    def pooled(self) -> bool:
+        """Designs are summarised over all their points at once (and one row per point in points.csv)."""
+        return self.design is not None
 
 
 @dataclass
@@ -107,13 +121,17 @@ def resume_command(p: Prepared, out: bool = True) -> str:
         args += ["--set", s.text]
     for s in p.sweeps:
         args += ["--sweep", s.text]
+    for v in p.varies:
+        args += ["--vary", v.text]
+    if p.design is not None:
+        args += ["--design", p.design.text]
     if r.steps:
         args.append("--steps")
     return shlex.join(args)
 
 
 def _identity(m: dict) -> dict:
-    keys = ("version", "seed", "runs", "sets", "sweeps", "steps")
+    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps")
     out = {k: m.get(k) for k in keys}
     out["sha256"] = m.get("scenario", {}).get("sha256")
     return out
@@ -167,43 +185,32 @@ def prepare(req: Request) -> Prepared:
     except (OSError, yaml.YAMLError) as e:
         raise BatchError(f"{req.scenario}: cannot read it: {e}") from None
 
-    # --- overrides and sweeps, checked like the file itself
+    # --- overrides, sweeps and designs, checked like the file itself
     try:
         settings = [ov.parse_set(t) for t in req.sets]
         sweeps = [ov.parse_sweep(t) for t in req.sweeps]
-        ov.check_distinct(settings, sweeps)
+        varies = [dz.parse_vary(t) for t in req.vary]
+        design = dz.parse_design(req.design) if req.design else None
+        ov.check_distinct(settings + [ov.Setting(v.path, v.low) for v in varies], sweeps)
         base = ov.apply(raw, settings)
     except ov.OverrideError as e:
         raise BatchError(str(e)) from None
-    combos = ov.grid(sweeps)
-    if len(combos) > 10_000:
-        raise BatchError(f"the sweeps make {len(combos):,} points; at most 10,000 are allowed")
-    points: list[Point] = []
-    layout = None
-    for i, values in enumerate(combos):
-        label = Point.label_of(values)
-        try:
-            data = ov.apply(base, [ov.Setting(p, v) for p, v in values.items()])
-        except ov.OverrideError as e:
-            raise BatchError(str(e)) from None
-        try:
-            scenario = parse_scenario(data, str(path))
-        except ScenarioError as e:
-            what = ", ".join([s.text for s in settings] + [f"{k}={ov.format_value(v)}" for k, v in values.items()])
-            raise BatchError(f"{req.scenario} with {what} is not a valid scenario:\n{e}") from None
-        if i == 0:
-            layout = Layout.of(Game(scenario))
-        else:
-            diff = layout.shape_difference(scenario)
-            if diff:
-                what = {"turns": "the number of turns"}.get(diff, f"the {diff.removesuffix('_ids')} ids")
-                raise BatchError(
-                    f"--sweep {label} changes {what}; every point of a batch must have the same turns and ids "
-                    "(run separate batches, or compare them with `compare`)"
-                )
-        bounds = [(f.min, f.max) for f in scenario.factors]
-        points.append(Point(i, values, data, label, tuple(b[0] for b in bounds), tuple(b[1] for b in bounds)))
-    assert layout is not None
+    if bool(varies) != bool(design):
+        raise BatchError("--vary and --design go together: give the ranges (--vary PATH=LOW:HIGH) and the design (e.g. --design lhs:64)")
+    if varies and sweeps:
+        raise BatchError("a batch has either sweeps (--sweep) or a design (--vary with --design), not both")
+    try:
+        layout = Layout.of(Game(parse_scenario(base, str(path))))
+    except ScenarioError as e:
+        raise BatchError(f"{req.scenario} with {', '.join(s.text for s in settings)} is not a valid scenario:\n{e}") from None
+    if design is not None:
+        varies = [_integer_aware(v, base, path, parse_scenario, ScenarioError) for v in varies]
+        points, x = _design_points(req, base, path, layout, varies, design)
+        inputs = [Input("vary", v.path) for v in varies]
+    else:
+        points = _sweep_points(req, base, path, layout, settings, sweeps)
+        inputs = [Input("sweep", s.path, all(_is_number(p.values[s.path]) for p in points)) for s in sweeps]
+        x = None
 
     # --- plan
     workers = req.workers or cpu_count()
@@ -223,20 +230,24 @@ def prepare(req: Request) -> Prepared:
         "runs": req.runs,
         "sets": [s.text for s in settings],
         "sweeps": [{"path": s.path, "values": list(s.values)} for s in sweeps],
+        "vary": [{"path": v.path, "low": v.low, "high": v.high, "integer": v.integer} for v in varies],
+        "design": ({"kind": design.kind, "n": design.n, "sha256": dz.fingerprint(x), "sampler": "SALib"}
+                   if design is not None else None),
         "steps": bool(req.steps),
         "points": len(points),
         "start_method": START_METHOD,
     }
     existing = _check_out(out, req, manifest)
     chunk_size = (
-        int(existing["chunk_size"]) if existing else (req.chunk_size or default_chunk_size(req.runs, workers))
+        int(existing["chunk_size"]) if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
     )
     manifest["chunk_size"] = chunk_size
     key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
-    chunks = plan_chunks(len(points), req.runs, chunk_size)
+    chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None)
     manifest["chunks"] = len(chunks)
     manifest["key"] = key
-    prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, chunk_size, chunks, manifest, key, workers)
+    prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, inputs, base, chunk_size, chunks,
+                        manifest, key, workers, varies=varies, design=design)
     manifest["command"] = resume_command(prepared, out=False)
     manifest["arguments"] = {
         "scenario": req.scenario,
@@ -244,6 +255,8 @@ def prepare(req: Request) -> Prepared:
         "seed": req.seed,
         "set": [s.text for s in settings],
         "sweep": [s.text for s in sweeps],
+        "vary": [v.text for v in varies],
+        "design": design.text if design else None,
         "steps": bool(req.steps),
         "chunk_size": chunk_size,
     }
@@ -259,6 +272,88 @@ def prepare(req: Request) -> Prepared:
                 prepared.client.close()
         raise
     return prepared
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _bounds(scenario) -> tuple[tuple, tuple]:
+    return tuple(float(f.min) for f in scenario.factors), tuple(float(f.max) for f in scenario.factors)
+
+
+def _sweep_points(req: Request, base: dict, path: Path, layout: Layout, settings, sweeps) -> list[Point]:
+    """Every point of the sweep grid, each checked like a scenario file (same turns and ids)."""
+    from game.loader import ScenarioError, parse_scenario
+
+    size = 1
+    for s in sweeps:
+        size *= len(s.values)
+    if size > 10_000:
+        raise BatchError(f"the sweeps make {size:,} points; at most 10,000 are allowed")
+    points = []
+    for i, values in enumerate(ov.grid(sweeps)):
+        label = Point.label_of(values)
+        try:
+            data = ov.apply(base, [ov.Setting(p, v) for p, v in values.items()])
+        except ov.OverrideError as e:
+            raise BatchError(str(e)) from None
+        try:
+            scenario = parse_scenario(data, str(path))
+        except ScenarioError as e:
+            what = ", ".join([s.text for s in settings] + [f"{k}={ov.format_value(v)}" for k, v in values.items()])
+            raise BatchError(f"{req.scenario} with {what} is not a valid scenario:\n{e}") from None
+        _same_shape(layout, scenario, f"--sweep {label}")
+        points.append(Point(i, values, label, *_bounds(scenario)))
+    return points
+
+
+def _same_shape(layout: Layout, scenario, what: str) -> None:
+    diff = layout.shape_difference(scenario)
+    if diff:
+        name = {"turns": "the number of turns"}.get(diff, f"the {diff.removesuffix('_ids')} ids")
+        raise BatchError(
+            f"{what} changes {name}; every point of a batch must have the same turns and ids "
+            "(run separate batches, or compare them with `compare`)"
+        )
+
+
+def _integer_aware(v, base: dict, path: Path, parse_scenario, ScenarioError):
+    """A design variable whose scenario field takes whole numbers only is rounded (and says so)."""
+    if not (float(v.low).is_integer() and float(v.high).is_integer()):
+        return v
+    probe = v.low + 0.5 if v.high - v.low >= 1 else v.low
+    try:
+        parse_scenario(ov.apply(base, [ov.Setting(v.path, probe)]), str(path))
+    except ov.OverrideError as e:
+        raise BatchError(str(e)) from None
+    except ScenarioError as e:
+        if "integer" in str(e):
+            return dz.Vary(v.path, v.low, v.high, integer=True)
+    return v
+
+
+def _design_points(req: Request, base: dict, path: Path, layout: Layout, varies, design):
+    """The points of an experiment design (the corners of the box are checked like a scenario file)."""
+    from game.loader import ScenarioError, parse_scenario
+
+    for corner in dz.corners(varies):
+        try:
+            scenario = parse_scenario(ov.apply(base, [ov.Setting(p, v) for p, v in corner.items()]), str(path))
+        except ov.OverrideError as e:
+            raise BatchError(str(e)) from None
+        except ScenarioError as e:
+            what = ", ".join(f"{k}={ov.format_value(v)}" for k, v in corner.items())
+            raise BatchError(f"{req.scenario} with {what} (a corner of the --vary ranges) is not a valid scenario:\n{e}") from None
+        _same_shape(layout, scenario, "--vary " + ", ".join(v.text for v in varies))
+    try:
+        x = dz.sample(design, varies, req.seed)
+    except ov.OverrideError as e:
+        raise BatchError(str(e)) from None
+    lo, hi = tuple(layout.factor_min), tuple(layout.factor_max)
+    paths = [v.path for v in varies]
+    points = [Point(i, dict(zip(paths, map(float, row))), f"design point {i}", lo, hi) for i, row in enumerate(x.tolist())]
+    return points, x
 
 
 def _check_out(out: Path, req: Request, manifest: dict) -> dict | None:
@@ -310,17 +405,17 @@ def _probe_writable(out: Path, created: bool) -> None:
 
 
 def _tasks(p: Prepared, chunks: list[Chunk]) -> list[ChunkTask]:
-    sweep_paths = [s.path for s in p.sweeps]
+    paths = [i.path for i in p.inputs]
     return [
         ChunkTask(
             chunk=c,
             seed=p.request.seed,
             runs=p.request.runs,
-            data=p.points[c.point].data,
+            data=p.base,
             name=str(p.scenario_path),
             key=p.key,
-            sweep_values=tuple(p.points[c.point].values[k] for k in sweep_paths),
-            swept=bool(sweep_paths),
+            inputs=tuple(p.inputs),
+            values=tuple(tuple(p.points[c.point + k].values[q] for q in paths) for k in range(c.points)),
             steps=bool(p.request.steps),
         )
         for c in chunks
@@ -333,7 +428,9 @@ def _done_chunks(p: Prepared, chunk_dir: Path) -> set[int]:
         f = chunk_dir / c.filename
         if f.is_file():
             m = chunk_meta(f)
-            if m and m.get("key") == p.key and (m.get("id"), m.get("start"), m.get("stop")) == (c.id, c.start, c.stop):
+            if m and m.get("key") == p.key and (m.get("id"), m.get("start"), m.get("stop"), m.get("points")) == (
+                c.id, c.start, c.stop, c.points
+            ):
                 done.add(c.id)
     return done
 
@@ -536,6 +633,11 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
             file=stderr,
         )
     progress = Progress(total, done_runs, stream=stderr, enabled=p.request.progress)
+    if p.request.plots and todo and p.workers > 1:
+        # This process waits while the workers compute: import matplotlib meanwhile.
+        from game.batch.plots import warm
+
+        threading.Thread(target=warm, name="summit-import-matplotlib", daemon=True).start()
     t0 = time.monotonic()
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     tasks = _tasks(p, todo)
@@ -571,7 +673,6 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
             why += " (a worker process died: out of memory, killed, or unable to start, e.g. when Python reads the program from stdin; try fewer --workers or --chunk-size)"
         return _stopped(p, stderr, started, engine, why, 1)
     finally:
-        progress.close()
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close()
@@ -579,9 +680,11 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     new_runs = total - done_runs
 
     try:
-        summary = finish(p)
+        summary, timing = finish(p, on_step=progress.phase)
     except KeyboardInterrupt:
+        progress.close()
         return _stopped(p, stderr, started, engine, "Interrupted while writing the results.", 130)
+    progress.close()
     _log(
         p,
         {
@@ -589,6 +692,8 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
             "status": "complete",
             "engine": engine,
             "seconds": round(elapsed, 3),
+            "files_seconds": round(timing["files"], 3),
+            "plots_seconds": round(timing["plots"], 3),
             "runs_computed": new_runs,
             "runs_per_second": round(new_runs / elapsed, 1) if elapsed > 0 else None,
             "chunk_cpu_seconds": round(cpu_seconds, 3),
@@ -603,7 +708,12 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
 
         print(console(summary), file=stdout)
         rate = f", {new_runs / elapsed:,.0f} runs/s" if elapsed > 0 and new_runs else ""
-        print(f"\nbatch: done in {elapsed:.1f} s{rate}; results in {out}", file=stderr)
+        whole = time.monotonic() - t0
+        print(
+            f"\nbatch: done in {whole:.1f} s (computing {elapsed:.1f} s{rate}; result files {timing['files']:.1f} s; "
+            f"plots {timing['plots']:.1f} s); results in {out}",
+            file=stderr,
+        )
     return Outcome(0, out, summary)
 
 
@@ -624,14 +734,45 @@ def _stopped(p: Prepared, stderr, started: str, engine: str, why: str, status: i
     return Outcome(status, p.out, None, msg)
 
 
-def finish(p: Prepared) -> dict:
-    """Assemble the result files from the chunks, write summaries and plots, drop the chunks."""
+def finish(p: Prepared, on_step=None) -> tuple[dict, dict]:
+    """Assemble the result files from the chunks, write summaries and plots, drop the chunks.
+    Returns the summary and the seconds spent on result files and on plots."""
+    t0 = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        helper = stack.enter_context(plot_helper()) if p.request.plots else None
+        summary, plotting = _write_results(p, on_step, helper)
+    # summary.json last: its presence marks the batch complete.
+    write_text_atomic(p.out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
+    shutil.rmtree(p.out / "chunks", ignore_errors=True)
+    return summary, {"files": time.monotonic() - t0 - plotting, "plots": plotting}
+
+
+@contextlib.contextmanager
+def plot_helper():
+    """A second process that imports matplotlib while the result files are written, then
+    draws half of the figures (plotting is most of the time after the runs)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from game.batch.plots import warm
+
+    ex = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context(START_METHOD))
+    ex.submit(warm)
+    try:
+        yield ex
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
+
+
+def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
+    """The result files, summary.md and the plots; (summary, seconds spent plotting)."""
+    from game.batch.layout import FAN_BINS
     from game.batch.report import markdown
+    from game.batch.stats import QUANTILE_DEFINITION
 
     out = p.out
-    chunk_dir = out / "chunks"
-    sweep_paths = [s.path for s in p.sweeps]
-    points = assemble(out, p.layout, p.points, p.chunks, p.request.runs, p.request.seed, sweep_paths, p.request.steps)
+    points = assemble(out, p.layout, p.points, p.chunks, p.request.runs, p.request.seed, p.inputs, p.request.steps,
+                      pooled=p.pooled, on_step=on_step)
     summary = {
         "scenario": {k: p.manifest["scenario"][k] for k in ("file", "id", "title", "sha256")},
         "version": p.manifest["version"],
@@ -639,21 +780,28 @@ def finish(p: Prepared) -> dict:
         "runs": p.request.runs,
         "sets": p.manifest["sets"],
         "sweeps": p.manifest["sweeps"],
+        "vary": p.manifest["vary"],
+        "design": p.manifest["design"],
+        "design_points": len(p.points) if p.pooled else None,
         "command": p.manifest["command"],
         "confidence": 0.95,
         "interval": "Wilson score",
-        "quantiles": "from a histogram of 4096 bins between each column's min and max",
+        "quantiles": QUANTILE_DEFINITION,
+        "per_turn_quantiles": (
+            f"from {FAN_BINS}-bin histograms over each series' range (factor min..max, relations -1..1): "
+            "within one bin width of the exact value"
+        ),
         "points": points,
     }
     write_text_atomic(out / "summary.md", markdown(summary))
+    t = time.monotonic()
     if p.request.plots:
         from game.batch.plots import write_plots
 
-        write_plots(out, summary)
-    # summary.json last: its presence marks the batch complete.
-    write_text_atomic(out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    shutil.rmtree(chunk_dir, ignore_errors=True)
-    return summary
+        if on_step:
+            on_step("plotting")
+        write_plots(out, summary, p.layout.to_json(), helper)
+    return summary, time.monotonic() - t
 
 
 def run_batch(req: Request, stdout=None, stderr=None) -> Outcome:

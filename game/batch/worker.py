@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.batch.layout import FAN_BINS, Chunk, upper_pairs
-from game.batch.overrides import format_value
 from game.files import write_atomic
 
-CHUNK_FORMAT = 1
+CHUNK_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,20 @@ class ChunkTask:
     chunk: Chunk
     seed: int
     runs: int  # worlds per point (run index = point * runs + world)
-    data: dict  # raw scenario data of the point, overrides applied
+    data: dict  # raw scenario data, --set applied (each point's inputs are applied here)
     name: str  # scenario file name, for messages
-    key: str  # fingerprint of (data, seed, runs): chunk files of another batch are never reused
-    sweep_values: tuple  # values of the swept paths at this point, in sweep order
-    swept: bool  # whether the batch has sweeps (adds the `point` column)
-    steps: bool  # keep per-turn series of every world
+    key: str  # fingerprint of the batch: chunk files of another batch are never reused
+    inputs: tuple = ()  # the Inputs (swept paths or design variables) of the batch
+    values: tuple = ((),)  # for each point of the chunk, its input values (in input order)
+    steps: bool = False  # keep per-turn series of every world
 
 
 _games: dict[str, object] = {}
 _games_lock = threading.Lock()
 
 
-def game_for(data: dict, name: str, key: str):
-    """The compiled game of a point, compiled once per process."""
+def game_for(data: dict, name: str, key: str, cache: bool = True):
+    """The compiled game of a point (compiled once per process when `cache`)."""
     with _games_lock:
         game = _games.get(key)
         if game is None:
@@ -49,32 +48,48 @@ def game_for(data: dict, name: str, key: str):
             from game.loader import parse_scenario
 
             game = Game(parse_scenario(data, name))
-            if len(_games) > 64:
-                _games.clear()
-            _games[key] = game
+            if cache:
+                if len(_games) > 64:
+                    _games.clear()
+                _games[key] = game
         return game
+
+
+def point_game(task: ChunkTask, k: int):
+    """The game of the chunk's k-th point: the batch's scenario with that point's inputs applied."""
+    from game.batch import overrides as ov
+
+    p = task.chunk.point + k
+    settings = [ov.Setting(i.path, v) for i, v in zip(task.inputs, task.values[k])]
+    data = ov.apply(task.data, settings) if settings else task.data
+    return game_for(data, task.name, f"{task.key}:{p}", cache=task.chunk.points == 1)
 
 
 def simulate_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
     from game.state import simulate
 
     c = task.chunk
-    game = game_for(task.data, task.name, task.key + f":{c.point}")
     worlds = np.arange(c.start, c.stop, dtype=np.int64)
-    res = simulate(game, task.seed, worlds, record_steps=True)
-    if not np.array_equal(np.asarray(res["world"]), worlds):
-        raise RuntimeError(f"engine returned worlds {res['world'][:3]}... for chunk {c.id}; expected {c.start}..{c.stop - 1}")
-    return pack(game, task, res)
+    parts = []
+    for k in range(c.points):
+        game = point_game(task, k)
+        res = simulate(game, task.seed, worlds, record_steps=True)
+        if not np.array_equal(np.asarray(res["world"]), worlds):
+            raise RuntimeError(f"engine returned worlds {res['world'][:3]}... for chunk {c.id}; expected {c.start}..{c.stop - 1}")
+        parts.append(pack(game, task, res, c.point + k))
+    return merge(parts, task, game)
 
 
-def pack(game, task: ChunkTask, res: dict) -> dict[str, np.ndarray]:
-    """The arrays of a chunk file, from the engine's output."""
+def pack(game, task: ChunkTask, res: dict, point: int) -> dict[str, np.ndarray]:
+    """The arrays of one point's worlds, from the engine's output."""
     A = len(game.actor_ids)
     pairs = [(i, j) for i in range(A) for j in range(i + 1, A)]
     fmin = np.array([f.min for f in game.scenario.factors], dtype=np.float64)
     fmax = np.array([f.max for f in game.scenario.factors], dtype=np.float64)
+    world = np.asarray(res["world"], dtype=np.int64)
     out = {
-        "world": np.asarray(res["world"], dtype=np.int64),
+        "world": world,
+        "point": np.full(len(world), point, dtype=np.int32),
         "factors": np.asarray(res["factors"], dtype=np.float64),
         "relations": upper_pairs(np.asarray(res["relations"]), pairs),
         "scores": np.asarray(res["scores"], dtype=np.float64),
@@ -90,14 +105,41 @@ def pack(game, task: ChunkTask, res: dict) -> dict[str, np.ndarray]:
     if task.steps:
         out["factor_series"] = np.ascontiguousarray(fs.transpose(1, 0, 2))  # [W, T+1, F]
         out["relation_series"] = np.ascontiguousarray(rs.transpose(1, 0, 2))  # [W, T+1, P]
-    out["csv"] = np.frombuffer(csv_rows(game, task, out).encode(), dtype=np.uint8)
+    return out
+
+
+def merge(parts: list[dict], task: ChunkTask, game) -> dict[str, np.ndarray]:
+    """One chunk file's arrays: the points' rows one after the other, their fan histograms summed."""
+    from game.batch.columns import columns, csv_rows
+    from game.batch.layout import Layout
+
+    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0] if not k.startswith("fan_")}
+    from game.batch.assemble import numeric
+
+    x = numeric(out)  # each numeric column's range in this chunk (the summary's quantile pass starts from it)
+    out["lo"] = x.min(axis=0) if len(x) else np.full(x.shape[1], np.inf)
+    out["hi"] = x.max(axis=0) if len(x) else np.full(x.shape[1], -np.inf)
+    for k in ("fan_factors", "fan_relations"):
+        out[k] = parts[0][k]
+        for p in parts[1:]:
+            out[k] = out[k] + p[k]
+    ctx = {
+        "runs": task.runs,
+        "seed": task.seed,
+        "inputs": {task.chunk.point + k: v for k, v in enumerate(task.values)},
+        "actor_ids": list(game.actor_ids),
+    }
+    cols = columns(Layout.of(game), list(task.inputs))
+    out["csv"] = np.frombuffer(csv_rows(cols, out, ctx).encode(), dtype=np.uint8)
+    c = task.chunk
     meta = {
         "format": CHUNK_FORMAT,
         "key": task.key,
-        "id": task.chunk.id,
-        "point": task.chunk.point,
-        "start": task.chunk.start,
-        "stop": task.chunk.stop,
+        "id": c.id,
+        "point": c.point,
+        "points": c.points,
+        "start": c.start,
+        "stop": c.stop,
         "steps": task.steps,
     }
     out["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
@@ -114,39 +156,6 @@ def histogram_per_turn(series: np.ndarray, lo: np.ndarray, hi: np.ndarray, bins:
     idx = np.clip(np.nan_to_num(idx, nan=0.0), 0, bins - 1).astype(np.int64)
     flat = (np.arange(T)[:, None, None] * K + np.arange(K)[None, None, :]) * bins + idx
     return np.bincount(flat.ravel(), minlength=T * K * bins).reshape(T, K, bins)
-
-
-def _floats(a: np.ndarray) -> list[list[str]]:
-    return [list(map(repr, col)) for col in a.T.tolist()]
-
-
-def _ints(a: np.ndarray) -> list[list[str]]:
-    return [list(map(str, col)) for col in a.T.tolist()]
-
-
-def csv_rows(game, task: ChunkTask, a: dict) -> str:
-    """The chunk's rows of runs.csv (no header), one line per world, in world order."""
-    c = task.chunk
-    W = c.size
-    if W == 0:
-        return ""
-    world = a["world"]
-    cols: list[list[str]] = [list(map(str, (world + c.point * task.runs).tolist()))]
-    if task.swept:
-        cols.append([str(c.point)] * W)
-    cols.append(list(map(str, world.tolist())))
-    cols.append([str(task.seed)] * W)
-    for v in task.sweep_values:
-        cols.append([format_value(v)] * W)
-    cols += _floats(a["factors"])
-    cols += _floats(a["relations"])
-    ids = np.array(game.actor_ids, dtype=object)
-    cols += [list(col) for col in ids[a["closest"]].T]
-    cols += _ints(a["blocs"])
-    cols += _ints(a["outcomes"].astype(np.int8))
-    cols += _floats(a["scores"])
-    cols += _ints(a["move_counts"])
-    return "".join(",".join(row) + "\n" for row in zip(*cols))
 
 
 def to_bytes(arrays: dict[str, np.ndarray]) -> bytes:
