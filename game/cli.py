@@ -16,6 +16,8 @@ COMMANDS = [
     "batch",
     "compare",
     "replay",
+    "sensitivity",
+    "discover",
 ]
 
 

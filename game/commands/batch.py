@@ -26,6 +26,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--sweep", dest="sweeps", action="append", default=[], metavar="PATH=V1,V2,...",
         help="run the batch for each value; several sweeps form a grid (repeatable)",
     )
+    p.add_argument(
+        "--vary", action="append", default=[], metavar="PATH=LOW:HIGH",
+        help="a number an experiment design varies over a range (repeatable; needs --design)",
+    )
+    p.add_argument(
+        "--design", metavar="KIND:N",
+        help="lhs:N (Latin hypercube), sobol:N (N*(D+2) points, for Sobol' indices), morris:N (N trajectories), grid:K",
+    )
     p.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (extra 'cluster')")
     p.add_argument("--chunk-size", type=whole_number, metavar="K", help="worlds per chunk (default: about four per worker, 250..2000 worlds)")
@@ -42,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
         out=args.out,
         sets=list(args.sets),
         sweeps=list(args.sweeps),
+        vary=list(args.vary),
+        design=args.design,
         steps=args.steps,
         workers=args.workers,
         chunk_size=args.chunk_size,
