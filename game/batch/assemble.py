@@ -211,13 +211,21 @@ def point_columns(layout: Layout, inputs: list[Input]) -> list[str]:
     return cols
 
 
+def point_outputs(a: dict, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """One point's outputs from its worlds' arrays: the probabilities and the means of points.csv,
+    in the order of point_columns()."""
+    A, O = len(layout.actor_ids), len(layout.outcome_ids)
+    off_diagonal = [i * A + j for i in range(A) for j in range(A) if i != j]
+    c = _indicators(a, A, layout.pairs).sum(axis=0)
+    c = np.concatenate([c[:O], c[O : O + A * A][off_diagonal], c[O + A * A :]])
+    return c / len(a["world"]), numeric(a).mean(axis=0)
+
+
 class PointsTable:
     """points.csv, written as the chunks stream by (designs) or from the point summaries (sweeps)."""
 
     def __init__(self, f, layout: Layout, inputs: list[Input], runs: int):
         self.f, self.layout, self.inputs, self.runs = f, layout, inputs, runs
-        self.A, self.O = len(layout.actor_ids), len(layout.outcome_ids)
-        self.off_diagonal = [i * self.A + j for i in range(self.A) for j in range(self.A) if i != j]
         f.write(",".join(csv_text(c) for c in point_columns(layout, inputs)) + "\n")
 
     def _write(self, index: int, values: tuple, probs: list[float], means: list[float]) -> None:
@@ -228,14 +236,9 @@ class PointsTable:
     def add_chunk(self, a: dict, values: dict) -> None:
         """Designs: each point's worlds are all in one chunk."""
         point = np.asarray(a["point"])
-        ind = _indicators(a, self.A, self.layout.pairs)
-        x = numeric(a)
         for p in np.unique(point).tolist():
-            sel = point == p
-            c = ind[sel].sum(axis=0)
-            c = np.concatenate([c[: self.O], c[self.O : self.O + self.A * self.A][self.off_diagonal], c[self.O + self.A * self.A :]])
-            means = x[sel].mean(axis=0)
-            self._write(p, values[p], (c / sel.sum()).tolist(), means.tolist())
+            probs, means = point_outputs({k: np.asarray(v)[point == p] for k, v in a.items() if k in PAIRED_KEYS}, self.layout)
+            self._write(p, values[p], probs.tolist(), means.tolist())
 
     def add_summary(self, s: dict, values: tuple) -> None:
         """Sweeps: from a point's summary."""

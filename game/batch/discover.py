@@ -3,9 +3,9 @@
 PRIM (the Patient Rule Induction Method) from the EMA Workbench peels the input space
 box by box towards the points where the outcome is most frequent; its peeling trajectory
 trades coverage (the share of all the outcome's worlds that fall in the box) against
-density (the outcome's probability inside the box). A CART regression tree (the EMA
-Workbench's wrapper of scikit-learn) cross-checks the result: its best leaves should
-restrict the same inputs.
+density (the outcome's probability inside the box). A CART regression tree (scikit-learn's,
+as the EMA Workbench's CART uses) cross-checks the result: its best leaves should restrict
+the same inputs.
 
 The outcome is an expression over the columns of runs.csv, evaluated for every world,
 e.g. `closest.kim == 'trump'` or `relation.kim.trump > relation.kim.putin`. Each point's
@@ -139,6 +139,28 @@ def _restricted(lims, full) -> list[dict]:
     return out
 
 
+def cart_boxes(x, p: np.ndarray, mass_min: float) -> list:
+    """The leaves of a CART regression tree of p on x (scikit-learn, as the EMA Workbench's CART),
+    as box limits: DataFrames with a low (row 0) and a high (row 1) per input."""
+    import pandas as pd
+    from sklearn.tree import DecisionTreeRegressor
+
+    clf = DecisionTreeRegressor(min_samples_leaf=max(1, int(mass_min * len(x))), random_state=0).fit(x.to_numpy(), p)
+    t = clf.tree_
+    start = {c: (float(x[c].min()), float(x[c].max())) for c in x.columns}
+    out, stack = [], [(0, start)]
+    while stack:
+        node, lims = stack.pop()
+        if t.children_left[node] == -1:
+            out.append(pd.DataFrame({c: [lo, hi] for c, (lo, hi) in lims.items()}))
+            continue
+        name, thr = x.columns[t.feature[node]], float(t.threshold[node])
+        lo, hi = lims[name]
+        stack.append((t.children_right[node], {**lims, name: (max(lo, thr), hi)}))  # x > threshold
+        stack.append((t.children_left[node], {**lims, name: (lo, min(hi, thr))}))  # x <= threshold
+    return out
+
+
 def discover(batch: Batch, outcome: str, min_coverage: float = 0.5, peel_alpha: float = 0.05, mass_min: float = 0.05) -> Discovery:
     """PRIM over the batch's inputs for the outcome; CART as a cross-check."""
     import logging
@@ -163,8 +185,7 @@ def discover(batch: Batch, outcome: str, min_coverage: float = 0.5, peel_alpha: 
     logging.getLogger("EMA").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import cart, prim
-        from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+        from ema_workbench.analysis import prim
 
         box = prim.Prim(x, p.copy(), peel_alpha=peel_alpha, mass_min=mass_min).find_box()
         full = box.box_lims[0]
@@ -174,10 +195,8 @@ def discover(batch: Batch, outcome: str, min_coverage: float = 0.5, peel_alpha: 
         traj = pd.DataFrame(rows)
         good = traj[traj["coverage"] >= min_coverage]
         chosen = int(good.sort_values(["density", "coverage"], ascending=False)["box"].iloc[0]) if len(good) else 0
-        tree = cart.CART(x, p.copy(), mass_min=mass_min, mode=RuleInductionType.REGRESSION)
-        tree.build_tree()
         leaves = []
-        for lims in tree.boxes:
+        for lims in cart_boxes(x, p, mass_min):
             st = _box_stats(x, p, lims)
             leaves.append({**st, "limits": _restricted(lims, full)})
     leaves.sort(key=lambda r: -r["density"])
@@ -258,7 +277,7 @@ def to_json(d: Discovery) -> dict:
     return {"outcome": d.outcome, "base_rate": d.base_rate, "inputs": d.inputs, "chosen": d.chosen,
             "box": {**{k: float(v) for k, v in d.trajectory.iloc[d.chosen].items()}, "limits": d.limits},
             "trajectory": d.trajectory.to_dict(orient="records"), "cart": d.cart, "points": d.points, "runs": d.runs,
-            "method": "PRIM (ema_workbench.analysis.prim), cross-checked with CART (ema_workbench.analysis.cart)"}
+            "method": "PRIM (ema_workbench.analysis.prim), cross-checked with CART (sklearn.tree.DecisionTreeRegressor)"}
 
 
 def write(batch: Batch, d: Discovery, prefix: str = "discover") -> list[Path]:

@@ -603,7 +603,8 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
         with contextlib.suppress(OSError):
             shutil.rmtree(chunk_dir)
         msg = f"{out}: this batch is already complete."
-        print(msg, file=stderr)
+        if not p.request.quiet:
+            print(msg, file=stderr)
         return Outcome(0, out, summary, msg)
 
     # The manifest first: from now on the directory is this batch's, and resumable.

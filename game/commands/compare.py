@@ -23,6 +23,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", "-o", metavar="DIR", help="keep each scenario's batch in DIR/NAME and write DIR/compare.md")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster (extra 'cluster')")
     p.add_argument("--chunk-size", type=whole_number, metavar="K", help="worlds per chunk (default: up to 2000)")
+    p.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="PATH=VALUE",
+        help="change a number in every scenario compared, e.g. actors.kim.rationality=3 (repeatable)",
+    )
 
 
 def _names(paths: list[str]) -> list[str]:
@@ -39,6 +43,7 @@ def _names(paths: list[str]) -> list[str]:
 def compare(args, stdout=None, stderr=None) -> int:
     from game.batch import BatchError, Request, execute, prepare
     from game.batch.assemble import write_text_atomic
+    from game.batch.report import md as report_md
     from game.batch.report import outcome_table
 
     stdout = stdout or sys.stdout
@@ -61,6 +66,7 @@ def compare(args, stdout=None, stderr=None) -> int:
                 req = Request(
                     scenario=scen, runs=args.runs, seed=args.seed, out=str(root / name), workers=args.workers,
                     chunk_size=args.chunk_size, scheduler=args.scheduler, plots=bool(args.out), quiet=True,
+                    sets=list(getattr(args, "sets", [])),
                 )
                 prepared.append(prepare(req))
         except BatchError:
@@ -81,11 +87,13 @@ def compare(args, stdout=None, stderr=None) -> int:
             summaries.append(res.summary)
     points = [s["points"][0] for s in summaries]
     head = f"{args.runs:,} runs per scenario, seed {args.seed}; probabilities with 95% Wilson intervals"
+    if getattr(args, "sets", None):
+        head += "; in every scenario: " + ", ".join(args.sets)
     print("\n" + head + "\n", file=stdout)
     print(outcome_table(points, names), file=stdout)
     if args.out:
         md = ["# Scenario comparison", "", head, ""]
-        md += [f"- {n}: `{s['scenario']['file']}` ({s['scenario']['title']})" for n, s in zip(names, summaries)]
+        md += [f"- {report_md(n)}: `{report_md(s['scenario']['file'])}` ({report_md(s['scenario']['title'])})" for n, s in zip(names, summaries)]
         md += ["", outcome_table(points, names, markdown=True, top_splits=10), ""]
         write_text_atomic(Path(args.out) / "compare.md", "\n".join(md))
         data = {"runs": args.runs, "seed": args.seed, "scenarios": [{"name": n, **s} for n, s in zip(names, summaries)]}
