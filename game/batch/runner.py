@@ -213,7 +213,6 @@ def prepare(req: Request) -> Prepared:
         x = None
 
     # --- plan
-    workers = req.workers or cpu_count()
     out = Path(req.out) if req.out else Path(default_out(str(raw.get("id", path.stem)), req.seed, req.runs))
     sha = hashlib.sha256(raw_bytes).hexdigest()
     manifest = {
@@ -238,6 +237,9 @@ def prepare(req: Request) -> Prepared:
         "start_method": START_METHOD,
     }
     existing = _check_out(out, req, manifest)
+    client = connect(req.scheduler) if req.scheduler and not (existing and (out / "summary.json").is_file()) else None
+    # Chunks that go to a cluster are sized for its workers, not for this machine's cores.
+    workers = cluster_threads(client) if client is not None else (req.workers or cpu_count())
     chunk_size = (
         int(existing["chunk_size"]) if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
     )
@@ -262,8 +264,7 @@ def prepare(req: Request) -> Prepared:
     }
     if existing and (out / "summary.json").is_file():
         prepared.complete = True
-    if req.scheduler and not prepared.complete:
-        prepared.client = connect(req.scheduler)
+    prepared.client = client
     try:
         _probe_writable(out, created=not existing)
     except BatchError:
@@ -517,6 +518,14 @@ def connect(address: str, timeout: float = 20.0):
         raise BatchError(f"--scheduler {address}: cannot connect ({type(e).__name__}: {e})") from None
 
 
+def cluster_threads(client) -> int:
+    """Worker threads on a Dask cluster (at least 1)."""
+    try:
+        return max(1, sum(client.nthreads().values()))
+    except Exception:  # a cluster that cannot answer: size for one worker
+        return 1
+
+
 def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
     """Send chunks to a Dask cluster; the chunk files come back here (workers need no shared disk)."""
     from distributed import as_completed
@@ -524,11 +533,7 @@ def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
     from game.batch.worker import chunk_bytes
     from game.files import write_atomic
 
-    try:
-        nthreads = sum(client.nthreads().values()) or 1
-    except Exception:
-        nthreads = 1
-    window = max(2, 2 * nthreads)
+    window = max(2, 2 * cluster_threads(client))
     pending = list(reversed(tasks))
     ac = as_completed(loop=client.loop)
     futures = {}
