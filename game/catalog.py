@@ -63,7 +63,7 @@ def find_scenario(name_or_path: str | os.PathLike, directory: Path | None = None
     """A path to a scenario file: `name_or_path` itself if it exists, else the shipped scenario
     with that id (or file name without ``.yaml``). Raises UnknownScenario otherwise."""
     p = Path(name_or_path)
-    if p.exists():
+    if os.path.lexists(p):  # a broken or looping link too: the loader says what it is
         return p
     name = str(name_or_path)
     d = Path(directory) if directory is not None else SCENARIOS_DIR

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import os
 import sys
+
+from .errors import SummitError
+from .files import explain
+from .interrupt import describe, exit_status, raise_on_sigterm
+from .safetext import TerminalStream
 
 # Each module in game.commands provides NAME, HELP, add_arguments(parser) and run(args) -> int.
 COMMANDS = [
@@ -47,6 +55,43 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class OutputError(SummitError):
+    """Standard output or error cannot be written (a full disk, a closed terminal)."""
+
+    exit_code = 1
+
+
+class _Output(TerminalStream):
+    """stdout/stderr for a command: control characters escaped, write errors in words."""
+
+    def __init__(self, raw, name: str):
+        super().__init__(raw)
+        self.name = name
+
+    def _guard(self, call, *args):
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            raise OutputError(f"{self.name} is full" + ("" if full else f" or closed ({explain(exc)})")) from None
+
+    def write(self, text: str) -> int:
+        return self._guard(super().write, text)
+
+    def flush(self) -> None:
+        self._guard(self.raw.flush)
+
+
+def _silence(stream) -> None:
+    """Point a broken or full stream at /dev/null, so that Python's last flush is quiet."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
@@ -55,10 +100,25 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
+    raise_on_sigterm()
+    raw_out, raw_err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Output(raw_out, "standard output"), _Output(raw_err, "standard error")
     try:
-        return int(args.run(args) or 0)
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+        status = int(args.run(args) or 0)
+        sys.stdout.flush()
+        return status
+    except SummitError as exc:
+        if isinstance(exc, OutputError):
+            _silence(raw_out)
+        with contextlib.suppress(OSError):
+            print(f"summit {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (handled alike)
+        with contextlib.suppress(OSError):
+            print(describe(exc), file=sys.stderr)
+        return exit_status(exc)
+    except BrokenPipeError:  # e.g. `summit schema | head`
+        _silence(raw_out)
         return 0
+    finally:
+        sys.stdout, sys.stderr = raw_out, raw_err

@@ -44,8 +44,8 @@ import datetime as dt
 import itertools
 import math
 import os
+import errno
 import re
-import stat
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +60,8 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from game import schema as S
+from game.errors import ScenarioError
+from game.files import Refused, explain, read_limited
 
 try:  # libyaml's parser is much faster; the pure-Python one behaves the same
     from yaml import CSafeLoader as _EventSource
@@ -114,20 +116,6 @@ class Problem:
     def as_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "column": self.column, "message": self.message,
                 "path": [p if isinstance(p, (int, str)) else str(p) for p in self.path]}
-
-
-class ScenarioError(Exception):
-    """A scenario file (or data) has problems; ``.problems`` lists them all, in file order."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self.problems)
-
-    def __reduce__(self):  # survives pickling (e.g. from a worker process) with its problems
-        return (type(self), (self.problems,))
 
 
 class _Abort(Exception):
@@ -1360,30 +1348,49 @@ def decode(raw: bytes, filename: str) -> str:
                                      "save it as UTF-8, or if it is not a scenario file, pick the right file")]) from None
 
 
+def read_bytes(path: str | os.PathLike, filename: str | None = None) -> bytes:
+    """A scenario file's bytes: a regular file of at most MAX_BYTES (a FIFO or device is
+    refused without blocking, a symbolic link loop is named as one)."""
+    name = filename if filename is not None else str(path)
+    try:
+        return read_limited(path, MAX_BYTES, "scenario file")
+    except FileNotFoundError:
+        if os.path.islink(path):
+            msg = f"this is a symbolic link to {os.readlink(path)}, which does not exist"
+        else:
+            msg = "no such file; check the name and the folder (run 'summit list' for the shipped scenarios)"
+        raise ScenarioError([Problem(name, 0, 0, msg)]) from None
+    except Refused as exc:
+        if exc.errno == errno.EFBIG:
+            msg = exc.strerror
+        elif "folder" in exc.strerror:
+            msg = "this is a folder, not a file; give the path of a .yaml scenario file inside it"
+        else:
+            msg = f"{exc.strerror}; give the path of a .yaml scenario file"
+        raise ScenarioError([Problem(name, 0, 0, msg)]) from None
+    except OSError as exc:
+        if exc.errno == errno.EISDIR:
+            raise ScenarioError([Problem(name, 0, 0, "this is a folder, not a file; give the path of a .yaml scenario file inside it")]) from None
+        raise ScenarioError([Problem(name, 0, 0, f"cannot open the file: {explain(exc)}")]) from None
+
+
 def read_file(path: str | os.PathLike, filename: str | None = None) -> str:
     """Read a scenario file's text with the size and encoding checks."""
     name = filename if filename is not None else str(path)
-    p = Path(path)
+    return decode(read_bytes(path, name), name)
+
+
+def load_data(raw: bytes | str, filename: str) -> tuple[S.Scenario, dict]:
+    """A scenario from a file's bytes (or text), with the plain data it was read from (for
+    --set and --sweep, which change that data before it is checked again)."""
+    text = decode(raw, filename) if isinstance(raw, bytes) else raw
     try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise ScenarioError([Problem(name, 0, 0, "no such file; check the name and the folder (run 'summit list' for the shipped scenarios)")]) from None
-    except OSError as exc:
-        raise ScenarioError([Problem(name, 0, 0, f"cannot open the file: {exc.strerror or exc}")]) from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ScenarioError([Problem(name, 0, 0, "this is a folder, not a file; give the path of a .yaml scenario file inside it")])
-    if not stat.S_ISREG(st.st_mode):
-        raise ScenarioError([Problem(name, 0, 0, "this is not a regular file; give the path of a .yaml scenario file")])
-    if st.st_size > MAX_BYTES:
-        raise ScenarioError([Problem(name, 0, 0, f"the file is too large ({st.st_size / 1024 / 1024:.1f} MB); scenario files may be at most {MAX_BYTES // (1024 * 1024)} MB")])
-    try:
-        with open(p, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError([Problem(name, 0, 0, f"cannot read the file: {exc.strerror or exc}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise ScenarioError([Problem(name, 0, 0, f"the file is too large; scenario files may be at most {MAX_BYTES // (1024 * 1024)} MB")])
-    return decode(raw, name)
+        data, reader = read_yaml(text, filename)
+        return _validate(data, filename, reader), data
+    except ScenarioError:
+        raise
+    except Exception as exc:  # never a traceback for a bad file
+        raise ScenarioError([Problem(filename, 0, 0, f"could not read the scenario ({type(exc).__name__}: {exc}); please report this as a bug")]) from None
 
 
 def load_scenario(path: str | os.PathLike) -> S.Scenario:

@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .safetext import OneLine, Prose  # text fields refuse control characters
+
 SCHEMA_VERSION = 1
 
 MAX_ACTORS = 24
@@ -39,9 +41,9 @@ Id = Annotated[
         description="Identifier: lower-case letters, digits, '_' or '-', starting with a letter.",
     ),
 ]
-Name = Annotated[str, Field(min_length=1, max_length=80)]
-Line = Annotated[str, Field(min_length=1, max_length=300, description="One line of text.")]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+Name = Annotated[OneLine, Field(min_length=1, max_length=80)]
+Line = Annotated[OneLine, Field(min_length=1, max_length=300, description="One line of text.")]
+Text = Annotated[Prose, Field(min_length=1, max_length=2000)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
 Weight = Annotated[float, Field(allow_inf_nan=False, ge=-100.0, le=100.0)]
@@ -72,7 +74,7 @@ class Source(Strict):
 
     id: Id
     citation: Line = Field(description="Author, title, outlet, date.")
-    url: str | None = Field(default=None, max_length=500, description="Optional link to the publication.")
+    url: OneLine | None = Field(default=None, max_length=500, description="Optional link to the publication.")
 
 
 class Rationale(Strict):
@@ -115,7 +117,7 @@ class Actor(Strict):
 
     id: Id
     name: Name = Field(description="Full name as shown in the game.")
-    short_name: Annotated[str, Field(min_length=1, max_length=24)] | None = Field(
+    short_name: Annotated[OneLine, Field(min_length=1, max_length=24)] | None = Field(
         default=None, description="One or two words for compact labels, e.g. 'Kim' (default: derived from the name)."
     )
     title: Name = Field(description="Office, e.g. President of Bregon.")
@@ -152,7 +154,7 @@ class Factor(Strict):
 
     id: Id
     label: Name = Field(description="Name shown in the game.")
-    unit: Annotated[str, Field(max_length=40)] = Field(default="", description="Unit shown after values, e.g. 'USD/bbl'.")
+    unit: Annotated[OneLine, Field(max_length=40)] = Field(default="", description="Unit shown after values, e.g. 'USD/bbl'.")
     initial: Finite = Field(description="Value at the start, between min and max.")
     min: Finite = Field(description="Lowest possible value.")
     max: Finite = Field(description="Highest possible value.")
@@ -310,7 +312,7 @@ class Move(Strict):
     """One thing an actor can do in a turn."""
 
     id: Id
-    label: Annotated[str, Field(min_length=1, max_length=40)] = Field(description="Short button text.")
+    label: Annotated[OneLine, Field(min_length=1, max_length=40)] = Field(description="Short button text.")
     description: Text = Field(description="What the move is, for the player.")
     rationale: Line = Field(description="One line: why the leader might do this (shown when a player asks why).")
     source: Id | None = None
@@ -336,7 +338,7 @@ class Successor(Strict):
     """Who replaces an actor when an event outcome removes it, and what it wants."""
 
     name: Name
-    short_name: Annotated[str, Field(min_length=1, max_length=24)] | None = None
+    short_name: Annotated[OneLine, Field(min_length=1, max_length=24)] | None = None
     title: Name
     portrait: Id | None = None
     colour: Colour | None = None
@@ -413,7 +415,7 @@ class Scenario(Strict):
     payoffs: Annotated[dict[Id, Payoff], Field(min_length=1)] = Field(description="For each actor id: what that leader wants.")
     moves: Annotated[list[ActorMoves], Field(min_length=1, max_length=MAX_ACTORS)]
     events: Annotated[list[Event], Field(max_length=MAX_EVENTS)] = []
-    veto_label: Annotated[str, Field(min_length=1, max_length=60)] = Field(
+    veto_label: Annotated[OneLine, Field(min_length=1, max_length=60)] = Field(
         default="Veto", description="What the actors' veto is called on screen, e.g. 'UN Security Council veto'."
     )
     horizon_after_end: Annotated[int, Field(ge=0, le=MAX_TURNS)] = Field(

@@ -12,8 +12,9 @@ import math
 from functools import lru_cache
 
 import pygame
-import yaml
 
+from game.errors import ScenarioError
+from game.loader import read_file, read_yaml
 from game.ui import theme as T
 
 PORTRAITS_PATH = T.ASSETS / "portraits.yaml"
@@ -23,11 +24,10 @@ EMBLEMS = ("star", "ring", "diamond", "hexagon", "triangle", "chevron", "square"
 @lru_cache(maxsize=1)
 def load_specs() -> dict:
     try:
-        with open(PORTRAITS_PATH, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh) or {}
-        return {str(k): v for k, v in data.items() if isinstance(v, dict)}
-    except (OSError, yaml.YAMLError):
+        data, _ = read_yaml(read_file(PORTRAITS_PATH), str(PORTRAITS_PATH))
+    except ScenarioError:
         return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
 
 def initials_of(name: str) -> str:
