@@ -69,13 +69,14 @@ def one_line(text: str) -> str:
     return UNSAFE.sub(lambda m: _escape(m.group()), str(text))
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
 def markdown(text: str) -> str:
-    """For Markdown text and table cells: one line, HTML and Markdown syntax inert."""
-    text = _html.escape(one_line(str(text).replace("\n", " ")), quote=False)
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """For Markdown text and table cells: one line (control characters shown escaped), and
+    pipes, backslashes, backticks, emphasis, brackets and HTML tags inert."""
+    text = _MD_SPECIAL.sub(r"\\\1", one_line(" ".join(str(text).split())))
+    return text
 
 
 def html(text: str) -> str:

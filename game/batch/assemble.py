@@ -33,15 +33,6 @@ def load_chunk(path: Path, keys: tuple[str, ...] | None = None) -> dict[str, np.
         return {k: z[k] for k in names}
 
 
-def chunk_meta(path: Path) -> dict | None:
-    """The meta record of a chunk file, or None if the file is unreadable."""
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return json.loads(z["meta"].tobytes().decode())
-    except Exception:
-        return None
-
-
 NUMERIC = ("factors", "relations", "scores", "move_counts")
 PAIRED_KEYS = ("world", "outcomes", "closest", "blocs") + NUMERIC
 

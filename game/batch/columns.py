@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from game.batch.overrides import format_value
+from game.safetext import csv_cell
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,9 @@ def values(col: Column, a: dict, ctx: dict) -> np.ndarray:
 
 
 def csv_text(s: str) -> str:
-    """One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break."""
-    if any(c in s for c in ',"\r\n'):
-        return '"' + s.replace('"', '""') + '"'
-    return s
+    """One CSV text field (RFC 4180): quoted when it holds a comma, a quote or a line break; text
+    a spreadsheet would run as a formula (=, +, -, @ first) starts with an apostrophe."""
+    return csv_cell(s)
 
 
 def csv_header(cols: list[Column]) -> str:
@@ -107,7 +107,8 @@ def _strings(col: Column, x: np.ndarray) -> list[str]:
 def _input_strings(col: Column, a: dict, ctx: dict) -> list[str]:
     """An input as the user wrote it (40, not 40.0)."""
     table = ctx["inputs"]
-    return [csv_text(format_value(table[p][col.index])) for p in np.asarray(a["point"]).tolist()]
+    text = csv_text if col.type == "string" else str
+    return [text(format_value(table[p][col.index])) for p in np.asarray(a["point"]).tolist()]
 
 
 def csv_rows(cols: list[Column], a: dict, ctx: dict) -> str:

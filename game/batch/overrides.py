@@ -25,10 +25,9 @@ import types
 import typing
 from dataclasses import dataclass
 
-import yaml
-
 # Keys that name a list item, in the order they are tried.
 ITEM_KEYS = ("id", "actor", "factor")
+MAX_POINTS = 10_000  # points of a sweep grid
 
 
 class OverrideError(ValueError):
@@ -67,10 +66,7 @@ def _scalar(raw: str, arg: str):
     raw = raw.strip()
     if raw == "":
         raise OverrideError(f"{arg}: missing value after '='")
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError:
-        value = raw
+    value = _yaml_scalar(raw)
     if isinstance(value, str):
         try:  # YAML 1.1 reads '1e3' as text; take it as the number it is
             value = float(raw)
@@ -81,6 +77,17 @@ def _scalar(raw: str, arg: str):
     if isinstance(value, float) and not math.isfinite(value):
         raise OverrideError(f"{arg}: '{raw}' is not a finite number")
     return value
+
+
+def _yaml_scalar(raw: str):
+    """A value as YAML reads it (40 -> a number, true -> a boolean), through the one loader."""
+    from game.loader import ScenarioError, read_yaml
+
+    try:
+        value, reader = read_yaml(raw, "value")
+    except ScenarioError:
+        return raw
+    return raw if reader.problems else value
 
 
 def _path(raw: str, arg: str) -> str:
@@ -121,8 +128,16 @@ def check_distinct(settings: list[Setting], sweeps: list[Sweep]) -> None:
             raise OverrideError(f"'{p}' is set or swept more than once; give each path once")
 
 
+def grid_size(sweeps: list[Sweep]) -> int:
+    return math.prod(len(s.values) for s in sweeps)
+
+
 def grid(sweeps: list[Sweep]) -> list[dict[str, object]]:
-    """Every combination of swept values (the first sweep varies slowest)."""
+    """Every combination of swept values (the first sweep varies slowest); refused beyond
+    MAX_POINTS before anything is built."""
+    n = grid_size(sweeps)
+    if n > MAX_POINTS:
+        raise OverrideError(f"the sweeps make {n:,} points; at most {MAX_POINTS:,} are allowed")
     if not sweeps:
         return [{}]
     return [dict(zip([s.path for s in sweeps], combo)) for combo in itertools.product(*[s.values for s in sweeps])]

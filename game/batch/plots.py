@@ -21,6 +21,7 @@ def _plt():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
+    matplotlib.rcParams["text.parse_math"] = False  # titles and labels come from files: '$' is a dollar, never TeX
     import matplotlib.pyplot as plt
 
     return plt

@@ -1,69 +1,90 @@
-"""Replay one world of a batch: the scenario, overrides and seed come from the manifest."""
+"""Replay one world of a batch: the scenario, overrides and seed come from the manifest.
+
+Everything read from the batch directory is untrusted: the manifest goes through its model
+(`game.batch.manifest`), the scenario's copy through the one scenario loader (after its
+checksum is compared with the manifest's), and `runs.csv` row by row with every value checked.
+"""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import json
+import io
+import math
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from game.batch import designs as dz
 from game.batch import overrides as ov
-from game.batch.runner import MANIFEST, SCENARIO_COPY
+from game.batch.manifest import Manifest, read_manifest
+from game.errors import BatchError
+from game.files import open_regular
 
 
-class ReplayError(Exception):
+class ReplayError(BatchError):
     """A problem with the batch directory or the run index (exit status 2)."""
+
+
+def _scenario_bytes(d: Path, m: Manifest) -> tuple[bytes, str]:
+    """The batch's scenario file (its copy in the batch, else the original), as the manifest's checksum says."""
+    from game.loader import ScenarioError, read_bytes
+
+    tried = []
+    for c in dict.fromkeys([d / m.scenario.copy_name, Path(m.scenario.file)]):
+        try:
+            raw = read_bytes(c)
+        except ScenarioError as e:
+            tried.append(f"{c}: {e.problems[0].message}")
+            continue
+        if hashlib.sha256(raw).hexdigest() == m.scenario.sha256:
+            return raw, str(c)
+        tried.append(f"{c}: changed since the batch ran (its sha256 is not {m.scenario.sha256[:16]}…)")
+    raise ReplayError("the scenario of this batch is gone or changed: " + "; ".join(tried))
+
+
+def point_values(sweeps: list[ov.Sweep], point: int) -> dict:
+    """The swept values of one point of the grid (the first sweep varies slowest), without building the grid."""
+    values = {}
+    for s in reversed(sweeps):
+        point, k = divmod(point, len(s.values))
+        values[s.path] = s.values[k]
+    return dict(reversed(list(values.items())))
 
 
 def load_world(directory: str | Path, run: int):
     """(game, state at turn 0, manifest, point values, world index) for run K of a batch."""
     from game import __version__
     from game.compiled import Game
-    from game.loader import ScenarioError, parse_scenario
+    from game.loader import ScenarioError, load_data, parse_scenario
 
     d = Path(directory)
-    mpath = d / MANIFEST
-    if not mpath.is_file():
-        raise ReplayError(f"{d}: not a batch directory (no {MANIFEST})")
     try:
-        m = json.loads(mpath.read_text(encoding="utf-8"))
-        runs, seed = int(m["runs"]), int(m["seed"])
-        sets = list(m["sets"])
-        sweeps = [ov.Sweep(s["path"], tuple(s["values"])) for s in m["sweeps"]]
-        varies = [dz.Vary(v["path"], float(v["low"]), float(v["high"]), bool(v.get("integer"))) for v in m.get("vary") or []]
-        design = dz.Design(str(m["design"]["kind"]), int(m["design"]["n"])) if m.get("design") else None
-        sha = m["scenario"]["sha256"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise ReplayError(f"{mpath}: unreadable manifest ({e})") from None
-    points = ov.grid(sweeps) if design is None else design_points(design, varies, seed, m["design"].get("sha256"))
-    total = runs * len(points)
+        m = read_manifest(d)
+    except BatchError as e:
+        raise ReplayError(str(e)) from None
+    if _newer(m.version, __version__):
+        raise ReplayError(f"this batch was made by a newer Summit ({m.version}); this is {__version__}: update Summit to replay it")
+    total = m.runs * m.points
     if not 0 <= run < total:
         raise ReplayError(f"--run must be from 0 to {total - 1} (this batch has {total:,} runs)")
-    candidates = [d / m["scenario"].get("copy", SCENARIO_COPY), Path(m["scenario"]["file"])]
-    raw_bytes = None
-    for c in candidates:
-        if c.is_file() and hashlib.sha256(c.read_bytes()).hexdigest() == sha:
-            raw_bytes = c.read_bytes()
-            break
-    if raw_bytes is None:
-        raise ReplayError(
-            f"the scenario of this batch is gone or changed (neither {candidates[0]} nor {candidates[1]} has sha256 {sha[:16]}…)"
-        )
-    if m.get("version") != __version__:
-        print(f"note: the batch was made by version {m.get('version')}; this is {__version__}", flush=True)
-    point, world = divmod(run, runs)
-    values = points[point]
+    raw, source = _scenario_bytes(d, m)
+    if m.version != __version__:
+        print(f"note: the batch was made by version {m.version}; this is {__version__}", flush=True)
+    point, world = divmod(run, m.runs)
+    if m.design is None:
+        values = point_values([ov.Sweep(s.path, tuple(s.values)) for s in m.sweeps], point)
+    else:
+        varies = [dz.Vary(v.path, v.low, v.high, v.integer) for v in m.vary]
+        values = design_points(dz.Design(m.design.kind, m.design.n), varies, m.seed, m.design.sha256)[point]
     try:
-        data = ov.apply(yaml.safe_load(raw_bytes), [ov.parse_set(t) for t in sets])
+        _, data = load_data(raw, source)
+        data = ov.apply(data, [ov.parse_set(t) for t in m.sets])
         data = ov.apply(data, [ov.Setting(p, v) for p, v in values.items()])
-        game = Game(parse_scenario(data, m["scenario"]["file"]))
+        game = Game(parse_scenario(data, m.scenario.file))
     except (ov.OverrideError, ScenarioError) as e:
         raise ReplayError(f"cannot rebuild the batch's scenario: {e}") from None
-    state = game.new_state(seed, worlds=np.array([world], dtype=np.int64))
+    state = game.new_state(m.seed, worlds=np.array([world], dtype=np.int64))
     return game, state, m, values, world
 
 
@@ -79,24 +100,55 @@ def design_points(design, varies: list, seed: int, sha: str | None) -> list[dict
     return [dict(zip(paths, map(float, row))) for row in x.tolist()]
 
 
-def batch_row(directory: str | Path, run: int) -> dict | None:
-    """Run K's row of runs.csv, if the batch has finished."""
+def _newer(theirs: str, ours: str) -> bool:
+    def parts(v: str) -> tuple[int, ...]:
+        return tuple(int(x) for x in v.split("+")[0].split("-")[0].split(".")[:3])
+
+    return parts(theirs) > parts(ours)
+
+
+class BadRow(Exception):
+    """runs.csv cannot be compared with (damaged, or not this batch's)."""
+
+
+def batch_row(directory: str | Path, run: int, columns: list[str]) -> dict[str, float] | None:
+    """Run K's values in runs.csv ({column: number}, for `columns`), or None when the batch has not
+    finished; BadRow when the file is damaged."""
     path = Path(directory) / "runs.csv"
-    if not path.is_file():
+    try:
+        fh = open_regular(path, "runs.csv")
+    except FileNotFoundError:
         return None
-    with open(path, newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if int(row["run"]) == run:
-                return row
+    except OSError as e:
+        raise BadRow(f"{path}: {e.strerror or e}") from None
+    with fh, io.TextIOWrapper(fh, encoding="utf-8", errors="strict", newline="") as text:
+        try:
+            reader = csv.DictReader(text)
+            missing = [c for c in ["run", *columns] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise BadRow(f"{path} has no column {missing[0]}")
+            for line, row in enumerate(reader, start=2):
+                try:
+                    k = int(row["run"])
+                    if k != run:
+                        continue
+                    out = {c: float(row[c]) for c in columns}
+                except (TypeError, ValueError):
+                    raise BadRow(f"{path}, line {line}: not a row of numbers") from None
+                if not all(math.isfinite(v) for v in out.values()):
+                    raise BadRow(f"{path}, line {line}: a value is not a finite number")
+                return out
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise BadRow(f"{path}: {e}") from None
     return None
 
 
 def replay(directory: str | Path, run: int) -> list[str]:
     game, state, m, values, world = load_world(directory, run)
     lines = [
-        f"Run {run} of batch {directory}: {m['scenario']['title']} ({m['scenario']['file']}), "
-        f"seed {m['seed']}, world {world}" + (f", {', '.join(f'{k}={ov.format_value(v)}' for k, v in values.items())}" if values else "")
-        + (f", with {', '.join(m['sets'])}" if m["sets"] else ""),
+        f"Run {run} of batch {directory}: {m.scenario.title} ({m.scenario.file}), "
+        f"seed {m.seed}, world {world}" + (f", {', '.join(f'{k}={ov.format_value(v)}' for k, v in values.items())}" if values else "")
+        + (f", with {', '.join(m.sets)}" if m.sets else ""),
         "",
     ]
     while not state.over:
@@ -112,11 +164,14 @@ def replay(directory: str | Path, run: int) -> list[str]:
         lines.append(f"  {a}'s closest partner: {p}")
     scores = state.scores()
     lines.append("  scores: " + ", ".join(f"{a} {v:.4g}" for a, v in scores.items()))
-    row = batch_row(directory, run)
+    mine = {f"factor.{f}": v for f, v in factors.items()} | {f"score.{a}": v for a, v in scores.items()}
+    try:
+        row = batch_row(directory, run, list(mine))
+    except BadRow as e:
+        lines.append(f"WARNING: cannot compare with the batch's runs.csv: {e}")
+        return lines
     if row is not None:
-        same = all(float(row[f"factor.{f}"]) == v for f, v in factors.items()) and all(
-            float(row[f"score.{a}"]) == v for a, v in scores.items()
-        )
+        same = all(row[c] == v for c, v in mine.items())
         lines.append(
             "This matches the batch's row in runs.csv." if same else "WARNING: this differs from the batch's row in runs.csv."
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from game.safetext import markdown as markdown_text
+
 
 def _pct(x) -> str:
     """A probability as a percentage, with the digits a rare (or near-certain) event needs:
@@ -28,12 +30,8 @@ def _cell(s: dict | None) -> str:
 
 
 def md(text) -> str:
-    """Text for a Markdown table cell: pipes, backslashes, backticks, brackets and line breaks
-    escaped, control characters dropped (text from a scenario file is not trusted)."""
-    text = "".join(ch for ch in str(text) if ch in "\n\t" or ch.isprintable())
-    for ch in "\\`*_[]<>|":
-        text = text.replace(ch, "\\" + ch)
-    return " ".join(text.split())
+    """Text for a Markdown table cell (see game.safetext.markdown: text from a file is not trusted)."""
+    return markdown_text(text)
 
 
 def _num(x) -> str:

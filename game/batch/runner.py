@@ -14,34 +14,30 @@ import hashlib
 import json
 import os
 import shlex
-import shutil
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from game import files, interrupt
+from game.batch import chunkfile
 from game.batch import designs as dz
 from game.batch import overrides as ov
-from game.batch.assemble import assemble, chunk_meta, write_text_atomic
-from game.batch.columns import Input
+from game.batch.assemble import assemble, write_text_atomic
+from game.batch.columns import Input, columns
 from game.batch.layout import Chunk, Layout, Point, default_chunk_size, plan_chunks, MAX_CHUNK
+from game.batch.manifest import MANIFEST, MAX_RUNS, MAX_SEED, SCENARIO_COPY, Manifest, read_json, read_manifest
 from game.batch.progress import Progress
 from game.batch.worker import ChunkTask
+from game.errors import BatchError
 
-MANIFEST = "manifest.json"
-SCENARIO_COPY = "scenario.yaml"
 RESULT_FILES = ("runs.csv", "runs.parquet", "points.csv", "steps", "summary.json", "summary.md")
-MAX_SEED = 2**63 - 1
-MAX_RUNS = 10**9
+MAX_SUMMARY_BYTES = 256 << 20
+SHOWN_BAD_CHUNKS = 5  # chunks named one by one when they fail their checks; the rest are counted
 START_METHOD = "spawn"  # fixed: same behaviour on Linux, macOS and Windows
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_FRAMEWORK_THREADS", "NUMEXPR_NUM_THREADS")
-
-
-class BatchError(Exception):
-    """A problem with the arguments, scenario or output directory (exit status 2)."""
 
 
 def cpu_count() -> int:
@@ -92,6 +88,7 @@ class Prepared:
     client: object = None  # Dask client, connected while preparing
     varies: list = field(default_factory=list)  # designs.Vary
     design: object = None  # designs.Design
+    notes: list[str] = field(default_factory=list)  # said before the batch starts (e.g. --workers capped)
 
     @property
     def pooled(self) -> bool:
@@ -137,8 +134,8 @@ def _identity(m: dict) -> dict:
     return out
 
 
-def _describe_difference(old: dict, new: dict) -> str:
-    a, b = _identity(old), _identity(new)
+def _describe_difference(old: Manifest, new: dict) -> str:
+    a, b = old.identity(), _identity(new)
     names = {"sha256": "scenario file contents", "version": "program version"}
     diffs = [f"{names.get(k, k)}: {a[k]!r} there, {b[k]!r} here" for k in a if a[k] != b[k]]
     return "; ".join(diffs)
@@ -148,7 +145,7 @@ def prepare(req: Request) -> Prepared:
     from game import __version__
     from game.compiled import Game
     from game.catalog import find_scenario
-    from game.loader import ScenarioError, load_scenario, parse_scenario
+    from game.loader import ScenarioError, load_data, parse_scenario, read_bytes
 
     # --- plain arguments
     if not isinstance(req.runs, int) or req.runs <= 0:
@@ -174,16 +171,11 @@ def prepare(req: Request) -> Prepared:
         path = find_scenario(req.scenario)
     except LookupError as e:
         raise BatchError(f"{req.scenario}: {e}") from None
-    if not path.is_file():
-        raise BatchError(f"{req.scenario}: not a file")
     try:
-        raw_bytes = path.read_bytes()
-        load_scenario(path)
-        raw = yaml.safe_load(raw_bytes)
+        raw_bytes = read_bytes(path)
+        _, raw = load_data(raw_bytes, str(path))
     except ScenarioError as e:
         raise BatchError(f"{req.scenario} is not a valid scenario:\n{e}") from None
-    except (OSError, yaml.YAMLError) as e:
-        raise BatchError(f"{req.scenario}: cannot read it: {e}") from None
 
     # --- overrides, sweeps and designs, checked like the file itself
     try:
@@ -213,6 +205,9 @@ def prepare(req: Request) -> Prepared:
         x = None
 
     # --- plan
+    notes = []
+    if req.workers and req.workers > cpu_count() and not req.scheduler:
+        notes.append(f"note: --workers {req.workers:,} is more than the {cpu_count()} core(s) this machine gives; using {cpu_count()}")
     out = Path(req.out) if req.out else Path(default_out(str(raw.get("id", path.stem)), req.seed, req.runs))
     sha = hashlib.sha256(raw_bytes).hexdigest()
     manifest = {
@@ -237,19 +232,17 @@ def prepare(req: Request) -> Prepared:
         "start_method": START_METHOD,
     }
     existing = _check_out(out, req, manifest)
-    client = connect(req.scheduler) if req.scheduler and not (existing and (out / "summary.json").is_file()) else None
+    client = connect(req.scheduler) if req.scheduler and not (existing and _finished(out, req)) else None
     # Chunks that go to a cluster are sized for its workers, not for this machine's cores.
-    workers = cluster_threads(client) if client is not None else (req.workers or cpu_count())
-    chunk_size = (
-        int(existing["chunk_size"]) if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
-    )
+    workers = cluster_threads(client) if client is not None else min(req.workers or cpu_count(), cpu_count())
+    chunk_size = existing.chunk_size if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
     manifest["chunk_size"] = chunk_size
     key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
     chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None)
     manifest["chunks"] = len(chunks)
     manifest["key"] = key
     prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, inputs, base, chunk_size, chunks,
-                        manifest, key, workers, varies=varies, design=design)
+                        manifest, key, workers, varies=varies, design=design, notes=notes)
     manifest["command"] = resume_command(prepared, out=False)
     manifest["arguments"] = {
         "scenario": req.scenario,
@@ -262,7 +255,7 @@ def prepare(req: Request) -> Prepared:
         "steps": bool(req.steps),
         "chunk_size": chunk_size,
     }
-    if existing and (out / "summary.json").is_file():
+    if existing and _finished(out, req):
         prepared.complete = True
     prepared.client = client
     try:
@@ -287,13 +280,12 @@ def _sweep_points(req: Request, base: dict, path: Path, layout: Layout, settings
     """Every point of the sweep grid, each checked like a scenario file (same turns and ids)."""
     from game.loader import ScenarioError, parse_scenario
 
-    size = 1
-    for s in sweeps:
-        size *= len(s.values)
-    if size > 10_000:
-        raise BatchError(f"the sweeps make {size:,} points; at most 10,000 are allowed")
+    try:
+        grid = ov.grid(sweeps)  # refused before it is built when too large
+    except ov.OverrideError as e:
+        raise BatchError(str(e)) from None
     points = []
-    for i, values in enumerate(ov.grid(sweeps)):
+    for i, values in enumerate(grid):
         label = Point.label_of(values)
         try:
             data = ov.apply(base, [ov.Setting(p, v) for p, v in values.items()])
@@ -357,23 +349,33 @@ def _design_points(req: Request, base: dict, path: Path, layout: Layout, varies,
     return points, x
 
 
-def _check_out(out: Path, req: Request, manifest: dict) -> dict | None:
+def _finished(out: Path, req: Request) -> bool:
+    """Does `out` hold this batch's summary.json, readable and about the same runs?"""
+    try:
+        summary = read_json(out / "summary.json", MAX_SUMMARY_BYTES, "batch summary")
+    except (OSError, ValueError):
+        return False
+    return isinstance(summary, dict) and summary.get("runs") == req.runs and summary.get("seed") == req.seed
+
+
+def _check_out(out: Path, req: Request, manifest: dict) -> Manifest | None:
     """Check the output directory; returns the existing manifest when resuming."""
     if out.exists() and not out.is_dir():
         raise BatchError(f"--out {out}: exists and is not a directory")
     mpath = out / MANIFEST
-    if mpath.is_file():
+    if os.path.lexists(mpath):
         try:
-            old = json.loads(mpath.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
-            raise BatchError(f"--out {out}: its {MANIFEST} is unreadable ({e}); choose another --out") from None
+            old = read_manifest(out)
+        except BatchError as e:
+            raise BatchError(f"--out {out} holds a batch that cannot be resumed: {e}. Nothing in it was changed: "
+                             f"restore {MANIFEST}, or choose another --out") from None
         if not req.resume:
-            state = "finished" if (out / "summary.json").is_file() else "unfinished"
+            state = "finished" if _finished(out, req) else "unfinished"
             raise BatchError(
-                f"--out {out} already holds a batch ({state}: {old.get('scenario', {}).get('file')}, "
-                f"{old.get('runs')} runs, seed {old.get('seed')}); add --resume to continue it, or choose another --out"
+                f"--out {out} already holds a batch ({state}: {old.scenario.file}, "
+                f"{old.runs} runs, seed {old.seed}); add --resume to continue it, or choose another --out"
             )
-        if _identity(old) != _identity(manifest):
+        if old.identity() != _identity(manifest):
             raise BatchError(
                 f"--out {out} holds a different batch ({_describe_difference(old, manifest)}); "
                 "--resume needs the same scenario, --runs, --seed, --set, --sweep and --steps"
@@ -392,14 +394,14 @@ def _probe_writable(out: Path, created: bool) -> None:
     made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"ok")
-        probe.unlink()
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
     except OSError as e:
         if made:
             with contextlib.suppress(OSError):
                 out.rmdir()
-        raise BatchError(f"--out {out}: cannot write there ({e.strerror or e})") from None
+        raise BatchError(f"--out {out}: cannot write there ({files.explain(e)})") from None
 
 
 # --- running ------------------------------------------------------------------------------
@@ -423,23 +425,104 @@ def _tasks(p: Prepared, chunks: list[Chunk]) -> list[ChunkTask]:
     ]
 
 
-def _done_chunks(p: Prepared, chunk_dir: Path) -> set[int]:
-    done = set()
+def _expected(p: Prepared, c: Chunk) -> chunkfile.Expected:
+    return chunkfile.Expected(p.layout, tuple(p.points[c.point : c.point + c.points]), c, p.key, bool(p.request.steps),
+                              len(columns(p.layout, p.inputs)))
+
+
+def _csv_matches(p: Prepared, c: Chunk, arrays: dict) -> bool:
+    """Are a chunk's runs.csv rows exactly those its numbers give?"""
+    from game.batch.columns import csv_rows
+
+    paths = [i.path for i in p.inputs]
+    ctx = {"runs": p.request.runs, "seed": p.request.seed, "actor_ids": p.layout.actor_ids,
+           "inputs": {k: tuple(p.points[k].values[q] for q in paths) for k in range(c.point, c.point + c.points)}}
+    return csv_rows(columns(p.layout, p.inputs), arrays, ctx).encode() == arrays["csv"].tobytes()
+
+
+def _check_disagreement(p: Prepared, chunk_dir: Path) -> None:
+    """A chunk of this batch that the plan (from the manifest's chunk_size) does not expect means
+    the manifest and the chunks disagree: say so, naming both, and touch nothing."""
+    planned = {c.id: c for c in p.chunks}
+    for f in sorted(chunk_dir.glob("chunk-*.npz")):
+        meta = chunkfile.meta_of(f)
+        if not meta or meta.get("key") != p.key:
+            continue
+        c = planned.get(meta.get("id"))
+        where = (meta.get("point"), meta.get("points"), meta.get("start"), meta.get("stop"))
+        if c is None or where != (c.point, c.points, c.start, c.stop) or f.name != c.filename:
+            holds = f"worlds {meta.get('start')}..{_minus_one(meta.get('stop'))} of {_points(meta.get('point'), meta.get('points'))} as chunk {meta.get('id')}"
+            expected = (f"chunk {c.id} as worlds {c.start}..{c.stop - 1} of {_points(c.point, c.points)}" if c is not None
+                        else f"only {len(p.chunks)} chunks")
+            raise BatchError(
+                f"--out {p.out}: {MANIFEST} and the chunks disagree: {MANIFEST} says chunk_size {p.chunk_size:,} "
+                f"(so {expected}), but {f} holds {holds}. Nothing was changed: restore {MANIFEST}, or choose another --out"
+            )
+
+
+def _points(first, n) -> str:
+    return f"point {first}" if n == 1 else f"points {first}..{_minus_one(first + n) if isinstance(first, int) and isinstance(n, int) else '?'}"
+
+
+def _minus_one(x):
+    return x - 1 if isinstance(x, int) else x
+
+
+def _check_chunks(p: Prepared, chunk_dir: Path, stderr) -> dict[int, str]:
+    """The chunks on disk that pass every check ({id: checksum}); the others are removed, to be
+    computed again, with a line saying so."""
+    _check_disagreement(p, chunk_dir)
+    trusted: dict[int, str] = {}
+    bad: list[tuple[Chunk, str]] = []
     for c in p.chunks:
         f = chunk_dir / c.filename
-        if f.is_file():
-            m = chunk_meta(f)
-            if m and m.get("key") == p.key and (m.get("id"), m.get("start"), m.get("stop"), m.get("points")) == (
-                c.id, c.start, c.stop, c.points
-            ):
-                done.add(c.id)
-    return done
+        if not os.path.lexists(f):
+            continue
+        try:
+            arrays = chunkfile.read(f, _expected(p, c))
+            if not _csv_matches(p, c, arrays):
+                raise chunkfile.BadChunk("its runs.csv rows differ from its numbers")
+        except chunkfile.BadChunk as e:
+            bad.append((c, str(e)))
+            continue
+        trusted[c.id] = chunkfile.content_sha256(arrays)
+    _discard(p, chunk_dir, bad, stderr, "on disk")
+    return trusted
 
 
-def _clean_temp(chunk_dir: Path) -> None:
-    for f in chunk_dir.glob("*.tmp-*"):
-        with contextlib.suppress(OSError):
+def _discard(p: Prepared, chunk_dir: Path, bad: list, stderr, when: str) -> None:
+    for k, (c, why) in enumerate(bad):
+        f = chunk_dir / c.filename
+        if k < SHOWN_BAD_CHUNKS:
+            print(f"batch: {f}: {why}; computing it again", file=stderr)
+        try:
             f.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise BatchError(f"{f} is not a chunk file and cannot be removed ({files.explain(e)}); move it away and resume") from None
+    if len(bad) > SHOWN_BAD_CHUNKS:
+        print(f"batch: ... and {len(bad) - SHOWN_BAD_CHUNKS} more chunk(s) {when} fail their checks; computing them again", file=stderr)
+
+
+def _verify(p: Prepared, chunk_dir: Path, trusted: dict[int, str]) -> list[tuple[Chunk, str]]:
+    """Every chunk, read back just before the results are assembled: the one written (same
+    checksum), whole and in bounds."""
+    bad = []
+    for c in p.chunks:
+        try:
+            arrays = chunkfile.read(chunk_dir / c.filename, _expected(p, c))
+            if chunkfile.content_sha256(arrays) != trusted.get(c.id):
+                raise chunkfile.BadChunk("changed after it was written")
+        except chunkfile.BadChunk as e:
+            bad.append((c, str(e)))
+    return bad
+
+
+def _clean_temp(folder: Path, stderr=None) -> None:
+    removed = files.remove_stale_temporaries(folder)
+    if removed and stderr is not None:
+        print(f"batch: removed {len(removed)} unfinished temporary file(s) left by an interrupted run in {folder}", file=stderr)
 
 
 def run_inline(tasks: list[ChunkTask], chunk_dir: Path):
@@ -549,13 +632,13 @@ def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
             submit()
         for fut in ac:
             t = futures.pop(fut)
-            data, cpu = fut.result()
+            data, cpu, sha = fut.result()
             write_atomic(str(chunk_dir / t.chunk.filename), data)
             del data
             fut.release()
             if pending:
                 submit()
-            yield t.chunk.id, cpu
+            yield t.chunk.id, cpu, sha
     except BaseException:
         for f in list(futures):
             with contextlib.suppress(Exception):
@@ -565,8 +648,8 @@ def run_dask(tasks: list[ChunkTask], chunk_dir: Path, client):
 
 def _log(p: Prepared, record: dict) -> None:
     with contextlib.suppress(OSError):
-        with open(p.out / "log.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
+        with files.open_append(p.out / "log.jsonl") as f:
+            f.write((json.dumps(record) + "\n").encode())
 
 
 def _lock(out: Path):
@@ -576,7 +659,10 @@ def _lock(out: Path):
         import fcntl
     except ImportError:  # Windows: no advisory locks; carry on
         return None
-    f = open(out / ".lock", "a+")
+    try:
+        f = files.open_append(out / ".lock")
+    except OSError as e:
+        raise BatchError(f"--out {out}: cannot use its .lock file ({files.explain(e)})") from None
     try:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -589,50 +675,92 @@ def execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
     """Run a prepared batch (holding its directory's lock) and write its results."""
     lock = _lock(p.out)
     try:
-        return _execute(p, stdout, stderr)
+        return _execute(p, stdout or sys.stdout, stderr or sys.stderr)
     finally:
         if lock is not None:
             lock.close()
 
 
-def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
-    out = p.out
+def _chunk_folder(out: Path) -> Path:
+    """DIR/chunks, made if absent; anything else by that name (a file, a link) is refused, untouched."""
     chunk_dir = out / "chunks"
+    if os.path.lexists(chunk_dir) and (chunk_dir.is_symlink() or not chunk_dir.is_dir()):
+        raise BatchError(f"{chunk_dir} is not a folder (the batch keeps its chunks there); move it away and resume")
+    chunk_dir.mkdir(exist_ok=True)
+    return chunk_dir
+
+
+def _start(p: Prepared, stderr) -> Path:
+    """Write the manifest and the scenario's copy, and clean up after an interrupted run."""
+    out = p.out
+    try:
+        write_text_atomic(out / MANIFEST, json.dumps(p.manifest, indent=2, sort_keys=True) + "\n")
+        copy = out / SCENARIO_COPY
+        try:
+            same = files.read_limited(copy, len(p.scenario_bytes), "scenario copy") == p.scenario_bytes
+        except OSError:
+            same = False
+        if not same:
+            files.write_atomic(copy, p.scenario_bytes)
+        chunk_dir = _chunk_folder(out)
+    except OSError as e:
+        raise BatchError(f"--out {out}: cannot write there: {files.explain(e)}") from None
+    _clean_temp(out, stderr)
+    _clean_temp(chunk_dir, stderr)
+    return chunk_dir
+
+
+def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, trusted: dict[int, str], timing: dict) -> None:
+    """Compute `chunks`, recording each one's checksum as its worker reports it."""
+    by_id = {c.id: c for c in p.chunks}
+    tasks = _tasks(p, chunks)
+    if p.request.scheduler:
+        stream = run_dask(tasks, chunk_dir, p.client or connect(p.request.scheduler))
+    elif p.workers == 1 or len(chunks) == 1:
+        stream = run_inline(tasks, chunk_dir)
+    else:
+        stream = run_processes(tasks, chunk_dir, min(p.workers, len(chunks)))
+    for cid, cpu, sha in stream:
+        trusted[cid] = sha
+        timing["cpu"] += cpu
+        progress.update(by_id[cid].size)
+        now = time.monotonic()
+        if timing["first"] is None:
+            timing["first"] = now
+        else:
+            timing["steady"] += by_id[cid].size
+            timing["last"] = now
+
+
+def _execute(p: Prepared, stdout, stderr) -> Outcome:
+    out = p.out
     if p.complete:
         if p.client is not None:
             with contextlib.suppress(Exception):
                 p.client.close()
-        summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-        with contextlib.suppress(OSError):
-            shutil.rmtree(chunk_dir)
+        summary = read_json(out / "summary.json", MAX_SUMMARY_BYTES, "batch summary")
+        _drop_chunks(p, out / "chunks")
         msg = f"{out}: this batch is already complete."
         if not p.request.quiet:
             print(msg, file=stderr)
         return Outcome(0, out, summary, msg)
 
     # The manifest first: from now on the directory is this batch's, and resumable.
-    write_text_atomic(out / MANIFEST, json.dumps(p.manifest, indent=2, sort_keys=True) + "\n")
-    copy = out / SCENARIO_COPY
-    if not copy.is_file() or copy.read_bytes() != p.scenario_bytes:
-        from game.files import atomic_path
-
-        with atomic_path(copy) as tmp:
-            tmp.write_bytes(p.scenario_bytes)
-    chunk_dir.mkdir(exist_ok=True)
-    _clean_temp(chunk_dir)
-    done = _done_chunks(p, chunk_dir)
-    todo = [c for c in p.chunks if c.id not in done]
+    chunk_dir = _start(p, stderr)
+    trusted = _check_chunks(p, chunk_dir, stderr)
+    todo = [c for c in p.chunks if c.id not in trusted]
     total = p.request.runs * len(p.points)
-    done_runs = sum(c.size for c in p.chunks if c.id in done)
-    by_id = {c.id: c for c in p.chunks}
+    done_runs = sum(c.size for c in p.chunks if c.id in trusted)
     engine = f"Dask scheduler {p.request.scheduler}" if p.request.scheduler else (
         f"{min(p.workers, max(1, len(todo)))} local process(es)" if p.workers > 1 else "this process"
     )
+    if p.workers > 1 and not p.request.scheduler and 1 <= len(todo) < p.workers:
+        engine += f" (one per chunk to compute: {len(todo)})"
     quiet = p.request.quiet
     if not quiet:
-        again = f" (resuming: {done_runs:,} already on disk)" if done else ""
+        for note in p.notes:
+            print(note, file=stderr)
+        again = f" (resuming: {done_runs:,} already on disk)" if trusted else ""
         print(
             f"batch: {total:,} runs of {p.manifest['scenario']['file']} in {len(p.chunks)} chunk(s) of up to "
             f"{p.chunk_size:,}, on {engine} -> {out}{again}",
@@ -646,51 +774,54 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
         threading.Thread(target=warm, name="summit-import-matplotlib", daemon=True).start()
     t0 = time.monotonic()
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    tasks = _tasks(p, todo)
-    client = p.client
-    first = last = None  # when the first and last chunks finished (throughput once workers run)
-    steady_runs = 0
-    cpu_seconds = 0.0  # CPU time the workers spent on chunks
+    timing = {"first": None, "last": None, "steady": 0, "cpu": 0.0}
     try:
-        if todo:
-            if p.request.scheduler:
-                client = p.client or connect(p.request.scheduler)
-                stream = run_dask(tasks, chunk_dir, client)
-            elif p.workers == 1 or len(todo) == 1:
-                stream = run_inline(tasks, chunk_dir)
-            else:
-                stream = run_processes(tasks, chunk_dir, min(p.workers, len(todo)))
-            for cid, cpu in stream:
-                cpu_seconds += cpu
-                progress.update(by_id[cid].size)
-                now = time.monotonic()
-                if first is None:
-                    first = now
-                else:
-                    steady_runs += by_id[cid].size
-                    last = now
-    except KeyboardInterrupt:
+        for attempt in range(2):
+            todo = [c for c in p.chunks if c.id not in trusted]
+            if todo:
+                _compute(p, todo, chunk_dir, progress, trusted, timing)
+            bad = _verify(p, chunk_dir, trusted)
+            if not bad:
+                break
+            for c, _ in bad:
+                trusted.pop(c.id, None)
+            progress.update(-sum(c.size for c, _ in bad))
+            _discard(p, chunk_dir, bad, stderr, "read back")
+        else:
+            raise BatchError(f"{len(bad)} chunk(s) in {chunk_dir} keep changing after they are written "
+                             "(is another program writing there?); nothing was assembled")
+    except KeyboardInterrupt as e:  # Ctrl-C or SIGTERM
         progress.close()
-        return _stopped(p, stderr, started, engine, "Interrupted.", 130)
+        return _stopped(p, stderr, started, engine, interrupt.describe(e), interrupt.exit_status(e), trusted)
+    except BatchError:
+        progress.close()
+        raise
     except Exception as e:  # a failing chunk (engine error, lost cluster ...): keep what is done
         progress.close()
         why = f"Stopped by an error: {type(e).__name__}: {e}"
         if type(e).__name__ == "BrokenProcessPool":
             why += " (a worker process died: out of memory, killed, or unable to start, e.g. when Python reads the program from stdin; try fewer --workers or --chunk-size)"
-        return _stopped(p, stderr, started, engine, why, 1)
+        return _stopped(p, stderr, started, engine, why, 1, trusted)
     finally:
-        if client is not None:
+        if p.client is not None:
             with contextlib.suppress(Exception):
-                client.close()
+                p.client.close()
     elapsed = time.monotonic() - t0
     new_runs = total - done_runs
 
     try:
-        summary, timing = finish(p, on_step=progress.phase)
-    except KeyboardInterrupt:
+        summary, written = finish(p, on_step=progress.phase)
+    except KeyboardInterrupt as e:
         progress.close()
-        return _stopped(p, stderr, started, engine, "Interrupted while writing the results.", 130)
+        return _stopped(p, stderr, started, engine, f"{interrupt.describe(e)[:-1]} while writing the results.",
+                        interrupt.exit_status(e), trusted)
+    except OSError as e:
+        progress.close()
+        where = f" ({e.filename})" if getattr(e, "filename", None) and not isinstance(e, files.Refused) else ""
+        return _stopped(p, stderr, started, engine, f"Could not write the results: {files.explain(e)}{where}.", 1, trusted)
     progress.close()
+    first, last, steady = timing["first"], timing["last"], timing["steady"]
+    cpu_seconds = timing["cpu"]
     _log(
         p,
         {
@@ -698,14 +829,14 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
             "status": "complete",
             "engine": engine,
             "seconds": round(elapsed, 3),
-            "files_seconds": round(timing["files"], 3),
-            "plots_seconds": round(timing["plots"], 3),
+            "files_seconds": round(written["files"], 3),
+            "plots_seconds": round(written["plots"], 3),
             "runs_computed": new_runs,
             "runs_per_second": round(new_runs / elapsed, 1) if elapsed > 0 else None,
             "chunk_cpu_seconds": round(cpu_seconds, 3),
             "runs_per_cpu_second": round(new_runs / cpu_seconds, 1) if cpu_seconds > 0 else None,
             "runs_per_second_after_first_chunk": (
-                round(steady_runs / (last - first), 1) if first is not None and last is not None and last > first else None
+                round(steady / (last - first), 1) if first is not None and last is not None and last > first else None
             ),
         },
     )
@@ -716,28 +847,39 @@ def _execute(p: Prepared, stdout=None, stderr=None) -> Outcome:
         rate = f", {new_runs / elapsed:,.0f} runs/s" if elapsed > 0 and new_runs else ""
         whole = time.monotonic() - t0
         print(
-            f"\nbatch: done in {whole:.1f} s (computing {elapsed:.1f} s{rate}; result files {timing['files']:.1f} s; "
-            f"plots {timing['plots']:.1f} s); results in {out}",
+            f"\nbatch: done in {whole:.1f} s (computing {elapsed:.1f} s{rate}; result files {written['files']:.1f} s; "
+            f"plots {written['plots']:.1f} s); results in {out}",
             file=stderr,
         )
     return Outcome(0, out, summary)
 
 
-def _stopped(p: Prepared, stderr, started: str, engine: str, why: str, status: int) -> Outcome:
+def _stopped(p: Prepared, stderr, started: str, engine: str, why: str, status: int, trusted: dict[int, str]) -> Outcome:
     """Report a stopped batch: what is saved, and the command that resumes it."""
-    chunk_dir = p.out / "chunks"
-    _clean_temp(chunk_dir)
-    done = _done_chunks(p, chunk_dir)
-    runs_done = sum(c.size for c in p.chunks if c.id in done)
+    _clean_temp(p.out)
+    _clean_temp(p.out / "chunks")
+    runs_done = sum(c.size for c in p.chunks if c.id in trusted)
     total = p.request.runs * len(p.points)
-    _log(p, {"started": started, "status": "interrupted" if status == 130 else "failed", "engine": engine,
-             "chunks_on_disk": len(done), "why": why})
+    _log(p, {"started": started, "status": "interrupted" if status in (130, 143) else "failed", "engine": engine,
+             "chunks_on_disk": len(trusted), "why": why})
     msg = (
-        f"{why} {len(done)} of {len(p.chunks)} chunks ({runs_done:,} of {total:,} runs) are saved in {p.out}.\n"
+        f"{why} {len(trusted)} of {len(p.chunks)} chunks ({runs_done:,} of {total:,} runs) are saved in {p.out}.\n"
         f"To resume: {resume_command(p)} --resume"
     )
     print(msg, file=stderr)
     return Outcome(status, p.out, None, msg)
+
+
+def _drop_chunks(p: Prepared, chunk_dir: Path) -> None:
+    """Remove this batch's chunk files once its results are written (nothing else in the folder)."""
+    if chunk_dir.is_symlink() or not chunk_dir.is_dir():
+        return
+    for c in p.chunks:
+        with contextlib.suppress(FileNotFoundError):
+            (chunk_dir / c.filename).unlink()
+    files.remove_stale_temporaries(chunk_dir)
+    with contextlib.suppress(OSError):
+        chunk_dir.rmdir()  # only when empty
 
 
 def finish(p: Prepared, on_step=None) -> tuple[dict, dict]:
@@ -749,7 +891,7 @@ def finish(p: Prepared, on_step=None) -> tuple[dict, dict]:
         summary, plotting = _write_results(p, on_step, helper)
     # summary.json last: its presence marks the batch complete.
     write_text_atomic(p.out / "summary.json", json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
-    shutil.rmtree(p.out / "chunks", ignore_errors=True)
+    _drop_chunks(p, p.out / "chunks")
     return summary, {"files": time.monotonic() - t0 - plotting, "plots": plotting}
 
 

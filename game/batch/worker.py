@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from game.batch.chunkfile import CHUNK_FORMAT, content_sha256
 from game.batch.layout import FAN_BINS, Chunk, upper_pairs
 from game.files import write_atomic
-
-CHUNK_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -141,6 +140,7 @@ def merge(parts: list[dict], task: ChunkTask, game) -> dict[str, np.ndarray]:
         "start": c.start,
         "stop": c.stop,
         "steps": task.steps,
+        "sha256": content_sha256(out),
     }
     out["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     return out
@@ -190,20 +190,28 @@ def tune_malloc() -> bool:
     return ok
 
 
-def chunk_bytes(task: ChunkTask) -> tuple[bytes, float]:
-    """For remote workers (Dask): the chunk file's bytes (written by the client) and the CPU seconds."""
+def _sha(arrays: dict) -> str:
+    return json.loads(arrays["meta"].tobytes())["sha256"]
+
+
+def chunk_bytes(task: ChunkTask) -> tuple[bytes, float, str]:
+    """For remote workers (Dask): the chunk file's bytes (written by the client), the CPU seconds
+    and the chunk's checksum."""
     tune_malloc()
     t0 = time.thread_time()
-    data = to_bytes(simulate_chunk(task))
-    return data, time.thread_time() - t0
+    arrays = simulate_chunk(task)
+    data = to_bytes(arrays)
+    return data, time.thread_time() - t0, _sha(arrays)
 
 
-def chunk_to_file(args: tuple[ChunkTask, str]) -> tuple[int, float]:
-    """For local worker processes: compute a chunk, write it to `path` atomically; (id, CPU seconds)."""
+def chunk_to_file(args: tuple[ChunkTask, str]) -> tuple[int, float, str]:
+    """For local worker processes: compute a chunk, write it to `path` atomically; (id, CPU
+    seconds, checksum)."""
     task, path = args
     t0 = time.process_time()
-    write_atomic(path, to_bytes(simulate_chunk(task)))
-    return task.chunk.id, time.process_time() - t0
+    arrays = simulate_chunk(task)
+    write_atomic(path, to_bytes(arrays))
+    return task.chunk.id, time.process_time() - t0, _sha(arrays)
 
 
 def init_local_worker(parent: int | None = None) -> None:

@@ -17,12 +17,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from game.batch.replay import ReplayError, replay
+    from game.batch.replay import replay
+    from game.errors import BatchError
 
     try:
         for line in replay(args.dir, args.run_index):
             print(line)
-    except ReplayError as e:
+    except BatchError as e:
         print(f"summit replay: error: {e}", file=sys.stderr)
         return 2
     return 0

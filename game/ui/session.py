@@ -7,7 +7,6 @@ only through the engine's State API.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,34 +70,16 @@ class Session:
 
     @classmethod
     def from_batch(cls, batch_dir, run: int) -> "Session":
-        """World K of a Monte Carlo batch, AI-only, to step through turn by turn."""
-        batch_dir = Path(batch_dir)
+        """World K of a Monte Carlo batch, AI-only, to step through turn by turn (the batch's
+        manifest and scenario copy are checked like any file read back)."""
+        from game.batch.replay import ReplayError, load_world
+
         try:
-            from game.batch.replay import ReplayError, load_world
-        except ImportError:
-            load_world = None
-        if load_world is not None:
-            try:
-                game, state, manifest, _values, _world = load_world(batch_dir, int(run))
-            except ReplayError as exc:
-                raise engine.ScenarioProblem(str(exc)) from None
-            path = Path(str((manifest.get("scenario") or {}).get("file", ""))) if isinstance(manifest.get("scenario"), dict) else None
-            return cls(game.scenario, game, state, path, (), int(manifest.get("seed", 0)),
-                       batch={"dir": str(batch_dir), "run": int(run)})
-        try:
-            manifest = json.loads((batch_dir / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise engine.ScenarioProblem(f"{batch_dir / 'manifest.json'}: cannot read the batch manifest: {exc}") from None
-        path = Path(manifest.get("scenario_path") or manifest.get("scenario") or "")
-        if not path.is_absolute() and not path.exists():
-            cand = batch_dir / path
-            path = cand if cand.exists() else path
-        overrides = manifest.get("overrides") or {}
-        scenario = _apply_overrides(path, overrides) if overrides else engine.load_scenario(path)
-        game = engine.compile_game(scenario)
-        seed = int(manifest.get("seed", 0))
-        state = game.new_state(seed, worlds=np.array([int(run)]), humans=())
-        return cls(scenario, game, state, path, (), seed, batch={"dir": str(batch_dir), "run": int(run)})
+            game, state, manifest, _values, _world = load_world(Path(batch_dir), int(run))
+        except ReplayError as exc:
+            raise engine.ScenarioProblem(str(exc)) from None
+        return cls(game.scenario, game, state, Path(manifest.scenario.file), (), manifest.seed,
+                   batch={"dir": str(batch_dir), "run": int(run)})
 
     # --- save / load ------------------------------------------------------------------
 
@@ -311,28 +292,3 @@ class Session:
                 out.append(str(rep))
         return out
 
-
-def _apply_overrides(path, overrides):
-    """The scenario at `path` with a batch's overrides ({path: value} or ["path=value", ...])."""
-    import yaml
-
-    try:
-        from game.batch.overrides import Setting, apply, parse_set
-        from game.loader import ScenarioError, parse_scenario
-    except ImportError as exc:
-        raise engine.ScenarioProblem(f"cannot replay this batch's overrides: {exc}") from None
-    if isinstance(overrides, dict):
-        settings = [Setting(str(k), v) for k, v in overrides.items()]
-    elif isinstance(overrides, list):
-        settings = [parse_set(str(x)) if not isinstance(x, dict) else Setting(str(x.get("path")), x.get("value"))
-                    for x in overrides]
-    else:
-        raise engine.ScenarioProblem("the batch manifest's 'overrides' must be a mapping or a list")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-        return parse_scenario(apply(data, settings), filename=str(path))
-    except ScenarioError as exc:
-        raise engine.ScenarioProblem(str(exc)) from None
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise engine.ScenarioProblem(f"cannot apply the batch's overrides: {exc}") from None
