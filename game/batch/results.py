@@ -6,7 +6,6 @@ the batch finished, and that the design drawn again matches the one the batch ra
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from game.batch import designs as dz
-from game.batch.runner import MANIFEST, BatchError
+from game.batch.manifest import MANIFEST, read_json, read_manifest
+from game.errors import BatchError
+from game.files import explain, open_regular
+
+MAX_SUMMARY_BYTES = 256 << 20
 
 
 @dataclass
@@ -58,7 +61,8 @@ class Batch:
         if self._points is None:
             import pandas as pd
 
-            self._points = pd.read_csv(self.path / "points.csv")
+            with _open(self.path / "points.csv") as fh:
+                self._points = pd.read_csv(fh)
         return self._points
 
     def steps(self):
@@ -69,6 +73,8 @@ class Batch:
         d = self.path / "steps"
         if not d.is_dir():
             raise BatchError(f"{self.path}: this batch has no per-turn series (run it with --steps)")
+        for name in ("factor_series", "relation_series", "run", "factor_ids", "pair_ids"):
+            _open(d / f"{name}.npy").close()  # regular files only: a FIFO or device there cannot hang the reader
         f = np.load(d / "factor_series.npy", mmap_mode="r", allow_pickle=False)
         r = np.load(d / "relation_series.npy", mmap_mode="r", allow_pickle=False)
         runs = np.load(d / "run.npy", allow_pickle=False)
@@ -86,10 +92,20 @@ def _read_table(path: Path, name: str):
     pq = path / f"{name}.parquet"
     if pq.is_file():
         try:
-            return pd.read_parquet(pq)
+            with _open(pq) as fh:
+                return pd.read_parquet(fh)
         except ImportError:
             pass
-    return pd.read_csv(path / f"{name}.csv")
+    with _open(path / f"{name}.csv") as fh:
+        return pd.read_csv(fh)
+
+
+def _open(path: Path):
+    """A result file opened for reading: a regular file, or BatchError saying why not."""
+    try:
+        return open_regular(path, "result file")
+    except OSError as e:
+        raise BatchError(f"{path}: cannot read it: {explain(e)}") from None
 
 
 def _number(x, what: str, path: Path) -> float:
@@ -102,17 +118,15 @@ def open_batch(path: str | Path) -> Batch:
     """Open a finished batch directory (raises BatchError with a plain message otherwise)."""
     d = Path(path)
     mpath = d / MANIFEST
-    if not mpath.is_file():
-        raise BatchError(f"{d}: not a batch directory (no {MANIFEST})")
+    m = read_manifest(d).model_dump(mode="json", by_alias=True)  # checked by the manifest model
     if not (d / "summary.json").is_file():
         raise BatchError(f"{d}: this batch has not finished (no summary.json); finish it with `batch ... --resume`")
     try:
-        m = json.loads(mpath.read_text(encoding="utf-8"))
-        summary = json.loads((d / "summary.json").read_text(encoding="utf-8"))
+        summary = read_json(d / "summary.json", MAX_SUMMARY_BYTES, "batch summary")
     except (OSError, ValueError) as e:
-        raise BatchError(f"{d}: unreadable manifest or summary ({e})") from None
-    if not isinstance(m, dict) or not isinstance(summary, dict):
-        raise BatchError(f"{mpath}: not a batch manifest")
+        raise BatchError(f"{d / 'summary.json'}: unreadable ({e})") from None
+    if not isinstance(summary, dict):
+        raise BatchError(f"{d / 'summary.json'}: not a batch summary")
     varies, design = [], None
     try:
         for v in m.get("vary") or []:
