@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from game.compiled import Game  # noqa: E402
 from game.model import SummitModel  # noqa: E402
-from game.state import simulate  # noqa: E402
+from game.model import simulate  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "vladivostok-2019.yaml"
 

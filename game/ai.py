@@ -1,15 +1,21 @@
-"""The AI: expected utility over a term-security horizon, level-1 anticipation, logit choice.
+"""The fast AI: expected values over a horizon that sees elections, quantal response for every decision.
 
-1. Level 0: every leader's myopic, noisy best response (one turn, no blocking).
-2. Level 1: each leader values its moves on the state the others' level-0 moves are
-   expected to leave (so a factor already pushed to its bound is worth little),
-   anticipates whether an entitled actor would block (a veto), and counts a lasting
-   change over its horizon: future turns discounted by its patience, turns after its
-   election or term limit weighted less, changes fading as factors revert and relations
-   drift. A leader with no term limit is patient; this is how waiting pays.
-3. Choice: a logit (quantal response, McKelvey & Palfrey 1995) rule with the leader's
-   rationality: 0 picks uniformly, large values pick the best move.
-Everything is vectorised across worlds.
+1. Worth: what one unit of a lasting change in each factor or relation is worth to each
+   leader, per world: its payoff weights (products of two quantities linearised at the
+   current state), summed over the turns ahead with its patience, changes fading as factors
+   revert and relations drift. Turns after the leader may lose office (a scheduled event
+   that can replace him, or a term date) count at `beyond_term_weight` in proportion to that
+   risk; a relation with a leader who may be replaced counts only the share a successor would
+   keep. A change also moves the chances of scheduled events (an election): that shift is
+   valued by what each outcome brings each leader, office included.
+2. Level 0: every leader's myopic quantal response, to estimate where the others' moves
+   leave the state (so a factor already pushed to its bound is worth little).
+3. Level 1: each move's branches (blocked, refused, failed, succeeded; for an offer with an
+   obligation, kept or broken) weighted by their chances: blocking, consent and keeping are
+   the deciding leader's own quantal responses to the same values.
+4. Choice: a logit (quantal response, McKelvey & Palfrey 1995) on values normalised by each
+   leader's stakes (the sum of its absolute payoff weights) in per cent, so that equal
+   rationality means equal precision for equal stakes. Everything is vectorised across worlds.
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compiled import BLOCKED, FAILURE, SUCCESS, Game
-from .rules import NO_MOVE, Worlds, legal_moves
+from .compiled import BLOCKED, BROKEN, FAILURE, KEPT, LOGISTIC, OTHERWISE, REFUSED, SUCCESS, Game
+from .rules import NO_MOVE, Worlds, legal_moves, quantities
+
+BRANCHES = 6  # SUCCESS, FAILURE, BLOCKED, REFUSED, then the obligation's KEPT and BROKEN
+B_KEPT, B_BROKEN = 4, 5
 
 
 @dataclass
@@ -27,118 +36,325 @@ class Policy:
     """What the AI would do this turn, in every world."""
 
     legal: np.ndarray  # [W, M]
-    value: np.ndarray  # [W, M] the mover's expected value of each move
+    value: np.ndarray  # [W, M] the mover's expected value of each move, in per cent of its stakes
     prob: np.ndarray  # [W, M] choice probability within each actor's moves
     block_prob: np.ndarray  # [W, M, A] chance each actor blocks each move
+    accept_prob: np.ndarray  # [W, M] chance the recipient accepts an offer (1 for other moves)
+    worth: np.ndarray  # [W, A, T] what a unit of lasting change is worth to each leader (raw payoff units)
 
 
-def horizon(game: Game, turn: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per persona: how much a lasting change counts, for factors [P, F] and relations [P]."""
-    remaining = max(game.turns + game.scenario.horizon_after_end - turn, 1)
-    k = np.arange(remaining)
-    after_term = (turn + k)[None, :] > game.term_turn[:, None]  # [P, R]
-    weight = game.patience[:, None] ** k[None, :] * np.where(after_term, game.beyond_term[:, None], 1.0)
-    fade_f = (1.0 - game.reversion)[None, :] ** k[:, None]  # [R, F]
-    fade_r = (1.0 - game.pull) ** k  # [R]
-    return weight @ fade_f, weight @ fade_r
+def logit(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
 
 
-def target_worth(game: Game, turn: int) -> np.ndarray:
-    """[P, T]: what one unit of each factor or pair is worth to each persona over its horizon."""
-    hf, hr = horizon(game, turn)
-    h = np.concatenate([hf, np.repeat(hr[:, None], game.n_pairs, axis=1)], axis=1)
-    return game.weight_target * h
+# --- compiled once per game: each move's branches as dense deltas ----------------------------
 
 
-def _logit(game: Game, value: np.ndarray, legal: np.ndarray, temper: np.ndarray) -> np.ndarray:
+class Branches:
+    """Every move's effect branches [M, 6, T] and their sparse (move, target) entries."""
+
+    def __init__(self, game: Game):
+        M, T = game.n_moves, game.n_targets
+        et = game.effects
+        d = np.zeros((M, BRANCHES, T))
+        for v in (SUCCESS, FAILURE, BLOCKED, REFUSED):
+            d[:, v] = et.delta[game.move_block(np.arange(M), v)]
+        for j, m in enumerate(game.obligation_move):
+            fulfil = et.delta[game.move_block(game.obligation_fulfil[j], SUCCESS)]
+            d[m, B_KEPT] = fulfil + et.delta[game.obligation_block0 + 2 * j + KEPT]
+            d[m, B_BROKEN] = et.delta[game.obligation_block0 + 2 * j + BROKEN]
+        self.delta = d
+        moves, targets = np.nonzero(np.any(d != 0, axis=1))
+        self.move, self.target = moves.astype(np.intp), targets.astype(np.intp)
+        self.owner = game.move_owner[self.move]
+        self.entry_delta = d[self.move, :, self.target]  # [K, 6]
+        K = len(moves)
+        self.to_move = np.zeros((K, M))
+        self.to_move[np.arange(K), self.move] = 1.0
+        self.to_target = np.zeros((K, T))
+        self.to_target[np.arange(K), self.target] = 1.0
+        _, self.group = np.unique(self.owner * T + self.target, return_inverse=True)  # (mover, target) of each entry
+        self.to_group = np.zeros((K, self.group.max() + 1 if K else 0))
+        self.to_group[np.arange(K), self.group] = 1.0
+        self.cols = [np.flatnonzero(self.entry_delta[:, v]) for v in range(BRANCHES)]
+        self.entries_of = [np.flatnonzero(self.move == m) for m in range(M)]
+        self.blockers = []  # (blocker, entries of moves it may block, those moves)
+        for b in np.flatnonzero(game.move_blockers.any(axis=0)):
+            mb = np.flatnonzero(game.move_blockers[:, b])
+            self.blockers.append((int(b), np.flatnonzero(np.isin(self.move, mb)), mb))
+        # Scaled entries: (entry column within the branch's cols, branch, source target, lo, hi).
+        self.scaled: list[list[tuple]] = [[] for _ in range(BRANCHES)]
+        for b, t, src, lo, hi in zip(et.scale_block, et.scale_target, et.scale_source, et.scale_lo, et.scale_hi):
+            rel = b - game.move_block0
+            if 0 <= rel < M * 4:
+                m, v = divmod(int(rel), 4)
+                k = np.flatnonzero((self.move == m) & (self.target == t))
+                c = np.flatnonzero(self.cols[v] == k[0]) if len(k) else []
+                if len(c):
+                    self.scaled[v].append((int(c[0]), int(src), float(lo), float(hi)))
+
+
+_branches: dict[int, Branches] = {}
+
+
+def branches(game: Game) -> Branches:
+    b = _branches.get(id(game))
+    if b is None or b.delta.shape[0] != game.n_moves:
+        b = _branches[id(game)] = Branches(game)
+    return b
+
+
+# --- 1. worth ------------------------------------------------------------------------------------
+
+
+def _segments(game: Game, w: Worlds, R: int) -> np.ndarray:
+    """Turns ahead (0..R-1) at which some leader's hold on office may change: segment starts."""
+    cuts = {0}
+    for a in range(game.n_actors):
+        for _, turn, _ in game.replacing[a]:
+            if 0 < turn - w.turn < R:
+                cuts.add(turn - w.turn)
+    ends = np.unique(w.term_end - w.turn)
+    cuts.update(int(k) for k in ends if 0 < k < R)
+    return np.array(sorted(cuts))
+
+
+def _survival(game: Game, w: Worlds, starts: np.ndarray, chances: np.ndarray):
+    """Per world, slot and segment: S, the chance the holder is still in office, both from
+    replacing events and certain term ends; S_ev from the events alone; and the relations'
+    share kept by a successor (keep) at each replacing event."""
+    W, A, U = w.size, game.n_actors, len(starts)
+    S_ev, keep_share = np.ones((W, A, U)), np.ones((W, A, U))
+    for a in range(A):
+        for e, turn, outs in game.replacing[a]:
+            k = turn - w.turn
+            if k <= 0:
+                continue
+            p_out = chances[:, list(outs)].sum(axis=1)
+            after = starts >= k
+            S_ev[:, a, after] *= (1.0 - p_out)[:, None]
+            keep = game.outcome_keep[list(outs)].mean()
+            keep_share[:, a, after] = S_ev[:, a, after] + (1.0 - S_ev[:, a, after]) * keep
+    in_term = starts[None, None, :] < (w.term_end - w.turn)[:, :, None]
+    return S_ev * in_term, keep_share
+
+
+def _event_chances(game: Game, w: Worlds) -> np.ndarray:
+    """[W, O] each outcome's probability if its event happened now; 'otherwise' gets the rest."""
+    ch = game.outcome_chances
+    p = ch.values(w.x)
+    for outs in game.event_outcomes:
+        other = outs[ch.kind[outs] == OTHERWISE]
+        if len(other):
+            p[:, other[0]] = np.clip(1.0 - p[:, outs].sum(axis=1), 0.0, 1.0)
+    return p
+
+
+def marginal_weights(game: Game, w: Worlds) -> np.ndarray:
+    """[W, A, T]: payoff per unit of each target this turn; products of two quantities are
+    linearised at the current state."""
+    mw = game.weight_target[w.persona].copy()
+    if len(game.ix_weight):
+        qa, qb = quantities(game, w.x)
+        slot = game.persona_slot[game.ix_persona]
+        active = w.persona[:, slot] == game.ix_persona  # [W, I]
+        da = np.where(active, game.ix_weight * game.ix_a1 * qb, 0.0)
+        db = np.where(active, game.ix_weight * game.ix_b1 * qa, 0.0)
+        for i, s in enumerate(slot):
+            mw[:, s, game.ix_a[i]] += da[:, i]
+            mw[:, s, game.ix_b[i]] += db[:, i]
+    return mw
+
+
+def worth(game: Game, w: Worlds, now: np.ndarray | None = None) -> np.ndarray:
+    """[W, A, T]: what one unit of lasting change in each target is worth to each leader now
+    (`now`: this turn's marginal weights, if already computed)."""
+    W, A, T, F = w.size, game.n_actors, game.n_targets, game.n_factors
+    R = max(game.turns + game.scenario.horizon_after_end - w.turn, 1)
+    pers = w.persona
+    starts = _segments(game, w, R)
+    chances = _event_chances(game, w)
+    S, keep = _survival(game, w, starts, chances)
+    bounds = np.append(starts, R)
+    k = np.arange(R)
+    disc = game.patience[:, None] ** k[None, :]  # [P, R]
+    fade = game.fade[None, :] ** k[:, None]  # [R, T]
+    seg = np.searchsorted(starts, k, side="right") - 1
+    G = np.stack([disc[:, seg == s] @ fade[seg == s] for s in range(len(starts))])  # [U, P, T]
+    H = S + (1.0 - S) * game.beyond_term[pers][:, :, None]  # [W, A, U]
+    Gp = G[:, pers]  # [U, W, A, T]
+    horizon = np.einsum("wau,uwat->wat", H, Gp)
+    if (keep < 1.0).any():  # a relation with a partner who may be replaced counts the share a successor keeps
+        partner = _partners(game)  # [A, Q]
+        horizon[:, :, F:] = np.einsum("wau,uwaq,waqu->waq", H, Gp[..., F:], keep[:, partner])
+    out = (marginal_weights(game, w) if now is None else now) * horizon
+    return out + _election_worth(game, w, out, chances, R)
+
+
+def _partners(game: Game) -> np.ndarray:
+    """[A, Q]: for each actor and pair, the other member of the pair (the actor itself if not in it)."""
+    partner = np.tile(np.arange(game.n_actors)[:, None], (1, game.n_pairs))
+    q = np.arange(game.n_pairs)
+    partner[game.pair_i, q] = game.pair_j
+    partner[game.pair_j, q] = game.pair_i
+    return partner
+
+
+def _discounted_span(gamma: np.ndarray, start: int, stop: np.ndarray) -> np.ndarray:
+    """Sum of gamma^k for k in [start, stop), element-wise (0 where stop <= start)."""
+    stop = np.maximum(stop, start).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        geometric = (gamma ** start - gamma ** stop) / (1.0 - gamma)
+    return np.where(gamma < 1.0, geometric, stop - start)
+
+
+def _election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: np.ndarray, R: int) -> np.ndarray:
+    """[W, A, T]: value of moving the chances of future scheduled events, by what each outcome
+    brings each leader (its effects, a lost office, relations a successor would not keep)."""
+    out = np.zeros_like(worth_lin)
+    ch, F, A = game.outcome_chances, game.n_factors, game.n_actors
+    pers = w.persona
+    for e in np.flatnonzero(game.event_scheduled):
+        k_e = int(game.event_turn[e]) - w.turn
+        outs = game.event_outcomes[e]
+        if not 0 < k_e < R or not (ch.kind[outs] == LOGISTIC).any():
+            continue
+        cols = np.flatnonzero(ch.C[outs].any(axis=0))  # the targets the chances depend on
+        fade = game.fade[cols] ** k_e
+        p = chances[:, outs]
+        dp = np.zeros((w.size, len(outs), len(cols)))
+        for i, o in enumerate(outs):
+            if ch.kind[o] == LOGISTIC:
+                dp[:, i] = (p[:, i] * (1 - p[:, i]))[:, None] * ch.C[o, cols] * fade
+        other = np.flatnonzero(ch.kind[outs] == OTHERWISE)
+        if len(other):
+            dp[:, other[0]] = -dp.sum(axis=1)
+        disc = game.patience[pers] ** k_e  # [W, A]
+        value = np.einsum("wat,ot->wao", worth_lin, game.effects.delta[game.outcome_block0 + outs]) * disc[:, :, None]
+        for i, o in enumerate(outs):
+            c = game.outcome_replaces[o]
+            if c < 0:
+                continue
+            span = _discounted_span(game.patience[pers[:, c]], k_e, np.minimum(R, w.term_end[:, c] - w.turn))
+            value[:, c, i] -= game.office[pers[:, c]] * span
+            for b in range(A):
+                if b == c:
+                    continue
+                q = game.pair_of[b, c]
+                shift = (game.outcome_keep[o] - 1.0) * (w.x[:, F + q] - game.pair_propensity[q])
+                value[:, b, i] += worth_lin[:, b, F + q] * shift * disc[:, b]
+        for i in range(len(outs)):
+            out[:, :, cols] += dp[:, i, None, :] * value[:, :, i, None]
+    return out
+
+
+# --- 2-4. the policy --------------------------------------------------------------------------------
+
+
+def normalise(game: Game, persona: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Values in per cent of the deciding leader's stakes (persona [W, ...] matching value)."""
+    return 100.0 * value / game.stakes[persona]
+
+
+def choice_logit(game: Game, value: np.ndarray, legal: np.ndarray, temper: np.ndarray) -> np.ndarray:
     """Choice probabilities within each actor's contiguous block of moves."""
     z = np.where(legal, value * temper, -np.inf)
-    top = np.maximum.reduceat(z, game.move_start, axis=1)[:, game.move_owner]  # [W, M]
-    e = np.exp(z - np.where(np.isfinite(top), top, 0.0))  # exp(-inf) = 0 for illegal moves
+    top = np.maximum.reduceat(z, game.move_start, axis=1)[:, game.move_owner]
+    e = np.exp(z - np.where(np.isfinite(top), top, 0.0))
     total = np.add.reduceat(e, game.move_start, axis=1)[:, game.move_owner]
     return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
 
 
-def _persona_groups(game: Game, persona: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Distinct persona line-ups across worlds [G, A], and each world's group (None if G == 1)."""
-    key = persona @ (len(game.personas) ** np.arange(game.n_actors))
-    first = key[0]
-    if (key == first).all():
-        return persona[:1], None
-    _, where, inv = np.unique(key, return_index=True, return_inverse=True)
-    return persona[where], inv
-
-
-def _per_world(table: np.ndarray, inv: np.ndarray | None) -> np.ndarray:
-    """[G, ...] per persona group -> [W, ...] (or [1, ...] to broadcast when one group)."""
-    return table if inv is None else table[inv]
-
-
 def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
-    """The AI's view of this turn: values, block chances and choice probabilities.
-
-    Works on the sparse (move, target) entries a move can change; targets are the
-    factors and the relation pairs side by side.
-    """
+    """The AI's view of this turn: values, decision chances and choice probabilities."""
     if legal is None:
         legal = legal_moves(game, w)
-    W, A = w.size, game.n_actors
-    owner, target = game.entry_owner, game.entry_target
-    p = game.move_probability[game.entry_move]
-    d_success, d_failure, d_blocked = game.entry_delta[:, SUCCESS], game.entry_delta[:, FAILURE], game.entry_delta[:, BLOCKED]
-    groups, inv = _persona_groups(game, w.persona)  # most worlds share one line-up of leaders
-    temper = _per_world(game.rationality[groups], inv)  # [W or 1, A]
-    mover_temper = temper[:, game.move_owner]  # [W or 1, M]
-    worth = target_worth(game, w.turn)
-    now_k = _per_world(game.weight_target[groups[:, owner], target], inv)  # [W or 1, K] this turn
-    later_k = _per_world(worth[groups[:, owner], target], inv)  # [W or 1, K] over the horizon
+    br = branches(game)
+    W, A, M = w.size, game.n_actors, game.n_moves
+    pers = w.persona
+    mover_pers = pers[:, game.move_owner]  # [W, M]
+    temper = game.rationality[mover_pers]
+    p_success = game.move_chances.values(w.x)  # [W, M]
+    now = marginal_weights(game, w)  # [W, A, T] this turn
+    wt = worth(game, w, now)  # [W, A, T] over the horizon
 
-    # Level 0: every leader's myopic, unblocked best response.
-    d0 = p * d_success + (1 - p) * d_failure  # [K]
-    v0 = (d0 * now_k) @ game.entry_to_move
-    pi0 = _logit(game, v0, legal, mover_temper)
+    # Level 0: myopic, unblocked, accepted.
+    tgt, lo, hi = br.target, game.target_min[br.target], game.target_max[br.target]
+    ps_k = p_success[:, br.move]  # [W, K]
+    push_k = ps_k * br.entry_delta[:, SUCCESS] + (1 - ps_k) * br.entry_delta[:, FAILURE]
+    now_k = now[:, br.owner, tgt]
+    v0 = (push_k * now_k) @ br.to_move
+    pi0 = choice_logit(game, normalise(game, mover_pers, v0), legal, temper)
+    contrib = pi0[:, br.move] * push_k  # [W, K]
+    # Level 1: effective deltas of every branch from where the others' moves leave the state.
+    others = (contrib @ br.to_target)[:, tgt] - (contrib @ br.to_group)[:, br.group]
+    base = np.clip(w.x[:, tgt] + others, lo, hi)  # [W, K]
+    unit = game.unit(w.x)
+    eff = np.zeros((BRANCHES, W, len(tgt)))
+    for v in range(BRANCHES):
+        cols = br.cols[v]
+        if not len(cols):
+            continue
+        b = base if len(cols) == len(tgt) else base[:, cols]
+        d = b + br.entry_delta[cols, v]
+        for c, src, s_lo, s_hi in br.scaled[v]:
+            d[:, c] += (s_lo - 1.0 + (s_hi - s_lo) * unit[:, src]) * br.entry_delta[cols[c], v]
+        np.clip(d, lo[cols], hi[cols], out=d)
+        d -= b
+        eff[v][:, cols] = d
 
-    # Where the others' level-0 moves are expected to leave each mover's world.
-    push = pi0 @ game.move_push  # [W, T] everyone's expected push
-    own = np.stack([pi0[:, game.move_start[a]:game.move_stop[a]] @ game.move_push[game.move_start[a]:game.move_stop[a]]
-                    for a in range(A)], axis=1)  # [W, A, T]
-    state = np.concatenate([w.factors, w.pairs], axis=1) + push
-    lo, hi = game.target_min[target], game.target_max[target]
-    base = np.clip(state[:, target] - own[:, owner, target], lo, hi)  # [W, K]
+    def value_of(slot: int, v: int, m: int) -> np.ndarray:
+        """[W]: what branch v of move m is worth to the holder of a seat."""
+        km = br.entries_of[m]
+        return (eff[v][:, km] * wt[:, slot, tgt[km]]).sum(axis=1)
 
-    def effective(d: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Deltas after bounds, for the entry columns `cols` only."""
-        b = base[:, cols]
-        return np.clip(b + d[cols], lo[cols], hi[cols]) - b
+    def quantal(slot: int, gain: np.ndarray) -> np.ndarray:
+        """The chance a seat's holder says yes to a decision worth `gain` to it."""
+        p = pers[:, slot] if gain.ndim == 1 else pers[:, slot][:, None]
+        return logit(game.rationality[p] * normalise(game, p, gain))
 
-    # Expected effect if the move is not blocked (failure deltas only where a move has them).
-    e_pass = p * effective(d_success, np.arange(len(target)))
-    fail = np.flatnonzero(d_failure)
-    if len(fail):
-        e_pass[:, fail] += (1 - p[fail]) * effective(d_failure, fail)
-
-    # Level 1: would an entitled actor block? (quantal: more likely the more passing hurts it)
-    block_prob = np.zeros((W, game.n_moves, A))
-    blocked = np.zeros((W, game.n_moves))
-    kb, mb = game.entry_blockable, game.blockable_moves
-    if len(mb):
-        e_blocked = effective(d_blocked, np.flatnonzero(kb))  # [W, Kb]
-        loss = e_pass[:, kb] - e_blocked
-        to_move = game.entry_to_move[kb][:, mb]
-        for b in np.flatnonzero(game.move_blockers.any(axis=0)):
-            later_b = _per_world(worth[groups[:, b]][:, target[kb]], inv)
-            gain = (loss * later_b) @ to_move  # [W, Mb]
-            block_prob[:, mb, b] = game.move_blockers[mb, b] / (1.0 + np.exp(np.clip(temper[:, b, None] * gain, -50, 50)))
-        blocked[:, mb] = 1.0 - np.prod(1.0 - block_prob[:, mb, :], axis=2)
-
+    # Keeping an obligation, then consent, then blocking: each a quantal response of the one who decides.
+    p_keep, accept = np.ones((W, M)), np.ones((W, M))
+    for j, m in enumerate(game.obligation_move):
+        b = int(game.obligation_actor[j])
+        p_keep[:, m] = quantal(b, value_of(b, B_KEPT, m) - value_of(b, B_BROKEN, m))
+    for m in game.offer_moves:
+        r = int(game.move_offer_to[m])
+        ps, pk = p_success[:, m], p_keep[:, m]
+        v_acc = (ps * (value_of(r, SUCCESS, m) + pk * value_of(r, B_KEPT, m) + (1 - pk) * value_of(r, B_BROKEN, m))
+                 + (1 - ps) * value_of(r, FAILURE, m))
+        accept[:, m] = quantal(r, v_acc - value_of(r, REFUSED, m))
+    ps_k, pa_k = p_success[:, br.move], accept[:, br.move]
+    succeeded = eff[SUCCESS]
+    if game.n_obligations:
+        pk_k = p_keep[:, br.move]
+        succeeded = succeeded + pk_k * eff[B_KEPT] + (1 - pk_k) * eff[B_BROKEN]
+    e_pass = ps_k * succeeded + (1 - ps_k) * eff[FAILURE]  # [W, K] expected effect if the move is not blocked
+    if len(game.offer_moves):
+        e_pass = pa_k * e_pass + (1 - pa_k) * eff[REFUSED]
+    block_prob = np.zeros((W, M, A))
+    for b, kb, mb in br.blockers:
+        gain = ((eff[BLOCKED][:, kb] - e_pass[:, kb]) * wt[:, b, tgt[kb]]) @ br.to_move[np.ix_(kb, mb)]
+        block_prob[:, mb, b] = quantal(b, gain)
     expected = e_pass
-    if len(mb):
-        b_k = blocked[:, game.entry_move[kb]]
-        expected = e_pass.copy()
-        expected[:, kb] = (1 - b_k) * e_pass[:, kb] + b_k * e_blocked
-    value = (expected * later_k) @ game.entry_to_move
-    prob = _logit(game, value, legal, mover_temper)
-    return Policy(legal, value, prob, block_prob)
+    if len(br.blockers):
+        bl_k = (1.0 - np.prod(1.0 - block_prob, axis=2))[:, br.move]
+        expected = bl_k * eff[BLOCKED] + (1 - bl_k) * e_pass
+    value = (expected * wt[:, br.owner, tgt]) @ br.to_move + _obligation_pull(game, w, wt, p_success)
+    value = normalise(game, mover_pers, value)
+    return Policy(legal, value, choice_logit(game, value, legal, temper), block_prob, accept, wt)
+
+
+def _obligation_pull(game: Game, w: Worlds, wt: np.ndarray, p_success: np.ndarray) -> np.ndarray:
+    """[W, M]: while an obligation is open, its fulfilling move is also worth keeping the deal
+    (on_kept rather than on_broken) to the leader bound by it."""
+    out = np.zeros((w.size, game.n_moves))
+    et = game.effects
+    for j in np.flatnonzero((w.due >= 0).any(axis=0)):
+        b, m = game.obligation_actor[j], game.obligation_fulfil[j]
+        diff = et.delta[game.obligation_block0 + 2 * j + KEPT] - et.delta[game.obligation_block0 + 2 * j + BROKEN]
+        out[:, m] += (w.due[:, j] >= 0) * p_success[:, m] * (wt[:, b] @ diff)
+    return out
 
 
 def sample(game: Game, prob: np.ndarray, u: np.ndarray, actor: int) -> np.ndarray:

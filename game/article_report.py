@@ -20,7 +20,7 @@ from .catalog import shipped_scenarios
 from .files import write_atomic
 from .compiled import Game
 from .loader import load_scenario
-from .state import simulate
+from .model import simulate
 
 ARTICLE = ('David A. Andelman, "Why Putin is a better match for Kim Jong Un than Trump is", '
            "Euronews / NBC Think, April 2019")

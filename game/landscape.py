@@ -47,7 +47,8 @@ from typing import Sequence
 
 import numpy as np
 
-MAX_ACTORS = 20
+from .limits import MAX_ACTORS
+
 CHUNK = 65_536
 _REL_TOL = 1e-9
 

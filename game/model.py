@@ -1,78 +1,200 @@
-"""The Mesa model: a scenario's leaders playing in one world or many, in lockstep."""
+"""The Mesa model: the front door the game window, batch workers and the report drive.
+
+A `SummitModel` holds a scenario's State (one world, or many in lockstep), one `Leader`
+agent per seat owning its strategy, and a DataCollector recording the series the screen
+charts and a batch writes. `step()` plays one turn.
+"""
 
 from __future__ import annotations
 
-from functools import partial
+import json
 from pathlib import Path
 
 import mesa
 import numpy as np
 
+from . import __version__, planner, rules, strategies
 from .agents import Leader
 from .compiled import Game
 from .schema import Scenario
+from .state import State
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "vladivostok-2019.yaml"
+GAME_FORMAT = "summit-game-2"
 
 
-def _factor(fid: str, model: SummitModel) -> float:
-    return float(model.state.worlds.factors[:, model.game.factor_index[fid]].mean())
+def _x(model: SummitModel) -> np.ndarray:
+    return model.state.worlds.x.copy()
 
 
-def _pair(q: int, model: SummitModel) -> float:
-    return float(model.state.worlds.pairs[:, q].mean())
+def _compile(scenario) -> Game:
+    if isinstance(scenario, Game):
+        return scenario
+    if isinstance(scenario, Scenario):
+        return Game(scenario)
+    return Game.from_file(Path(scenario))
 
 
-def _score(slot: int, model: SummitModel) -> float:
-    return float(model.state.worlds.scores[:, slot].mean())
-
-
-def _closest(model: SummitModel) -> str:
-    partners = model.state.closest_partners()
-    return ", ".join(f"{a}->{b}" for a, b in partners.items())
-
-
-def _blocs(model: SummitModel) -> str:
-    best = model.state.blocs()[0]
-    ids = model.game.actor_ids
-    groups = [[a for a, b in zip(ids, best.blocs) if b == k] for k in (0, 1)]
-    return " | ".join(",".join(g) or "-" for g in groups)
+def seat_strategies(game: Game, humans=(), ai=None) -> list[strategies.Strategy]:
+    """One strategy per seat: teams for `humans`; for the rest `ai` (one spec for all, or
+    actor id -> spec), else what the scenario says for that leader (`ai:`)."""
+    if isinstance(ai, dict):
+        unknown = [a for a in ai if a not in game.actor_index]
+        if unknown:
+            raise ValueError(f"unknown leader(s) {', '.join(unknown)}; choose from {', '.join(game.actor_ids)}")
+    out = []
+    for slot, aid in enumerate(game.actor_ids):
+        if aid in humans:
+            spec = "human"
+        elif isinstance(ai, dict):
+            spec = ai.get(aid, game.personas[slot].ai)
+        else:
+            spec = ai or game.personas[slot].ai
+        out.append(strategies.make(spec))
+    return out
 
 
 class SummitModel(mesa.Model):
     """Kim, Putin, Trump and Xi (or any scenario's actors) as Mesa agents.
 
-    `scenario` is a Scenario, a compiled Game, or a path; `worlds` runs that many
-    independent worlds in lockstep; `rng` seeds everything (an int is used as is).
+    `scenario` is a Scenario, a compiled Game, or a path; `worlds` runs that many independent
+    worlds in lockstep (or the given world indices); `seed` (or an int `rng`) seeds the game;
+    `humans` are the seats teams play; `ai` picks the computer's strategy ('fast', 'planner',
+    'scripted:MOVE,...', or a dict per actor).
     """
 
-    def __init__(self, scenario="scenarios/vladivostok-2019.yaml", worlds: int = 1, humans=(), rng=None, **kwargs):
+    def __init__(self, scenario=DEFAULT_SCENARIO, worlds=1, humans=(), rng=None, seed=None, ai=None,
+                 history: bool | None = None, record: bool = True, **kwargs):
         super().__init__(rng=rng, **kwargs)
-        if isinstance(scenario, Game):
-            self.game = scenario
-        elif isinstance(scenario, Scenario):
-            self.game = Game(scenario)
-        else:
-            self.game = Game.from_file(Path(scenario))
-        seed = rng if isinstance(rng, (int, np.integer)) else int(self.rng.integers(2**63 - 1))
-        self.state = self.game.new_state(int(seed), worlds, humans)
-        self.human_choices: dict[str, str] = {}
+        self.game = _compile(scenario)
+        if seed is None:
+            seed = rng if isinstance(rng, (int, np.integer)) else int(self.rng.integers(2**63 - 1))
+        self.state = State(self.game, int(seed), worlds, humans, history)
+        self.ai_spec = ai
         self.choices = np.full((self.state.worlds.size, self.game.n_actors), -1, dtype=np.intp)
-        for slot in range(self.game.n_actors):
-            Leader(self, slot)
-        g = self.game
-        reporters = {f"factor:{f}": partial(_factor, f) for f in g.factor_ids}
-        reporters |= {f"relation:{g.actor_ids[i]}-{g.actor_ids[j]}": partial(_pair, q) for q, (i, j) in enumerate(g.pairs)}
-        reporters |= {f"score:{a}": partial(_score, k) for k, a in enumerate(g.actor_ids)}
-        reporters |= {"closest": _closest, "blocs": _blocs}
+        self.human_choices: dict[str, str] = {}
+        self.answers: dict[tuple[str, str, str], bool] = {}
+        self.last_record = None
+        self._plan: planner.Plan | None = None
+        for slot, strategy in enumerate(seat_strategies(self.game, humans, ai)):
+            Leader(self, slot, strategy)
+        reporters = {"x": _x} if record else {}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self.datacollector.collect(self)
+        self.running = not self.state.is_terminal()
+
+    # --- a turn ---------------------------------------------------------------------------
+
+    def leader(self, actor: str) -> Leader:
+        return next(a for a in self.agents if a.actor_id == actor)
+
+    def submit(self, choices: dict[str, str] | None = None, answers: dict | None = None) -> None:
+        """The teams' moves (actor -> move id) and answers ({(kind, actor, move id): yes}) for this turn."""
+        if choices:
+            self.state.choice_array(choices, base=self.choices)  # checks them: ValueError if not allowed
+            self.human_choices.update(choices)
+        self.answers.update(answers or {})
 
     def step(self) -> None:
-        """One turn in every world: leaders choose through `model.agents`, then the rules resolve."""
-        if self.state.over:
+        """One turn in every world: leaders choose through their strategies, then the rules resolve."""
+        if self.state.is_terminal():
             self.running = False
             return
         self.agents.do("choose")
-        self.state.advance_indices(self.choices)
-        self.human_choices = {}
+        by_hand = dict(self.human_choices)
+        self.last_record = self.state.apply_actions(self.choices, self.answers)
+        if self.last_record is not None:
+            self.last_record.by_hand = [a for a in self.game.actor_ids if a in by_hand]
+        self.human_choices, self.answers, self._plan = {}, {}, None
         self.datacollector.collect(self)
-        self.running = not self.state.over
+        self.running = not self.state.is_terminal()
+
+    def run(self) -> None:
+        """Play to the end."""
+        while self.running:
+            self.step()
+
+    def plan(self, slots=None) -> planner.Plan:
+        """The planner's rollout values this turn (for its leaders, or the given seats)."""
+        if slots is None and self._plan is not None:
+            return self._plan
+        chosen = tuple(slots) if slots is not None else tuple(
+            a.slot for a in self.agents if isinstance(a.strategy, strategies.Planner))
+        settings = self.game.scenario.planner
+        result = planner.plan(self.game, self.state.worlds, chosen, self.state.policy(), settings.rollouts, settings.horizon)
+        if slots is None:
+            self._plan = result
+        return result
+
+    # --- what it recorded ------------------------------------------------------------------
+
+    def trajectory(self) -> np.ndarray:
+        """[turns so far + 1, W, T]: every world's state after each turn (row 0: the start)."""
+        return np.stack(self.datacollector.model_vars["x"])
+
+    def series(self, world: int = 0) -> dict[str, np.ndarray]:
+        """One world over the turns so far: factors [t+1, F], pairs [t+1, Q], relations [t+1, A, A]."""
+        x = self.trajectory()[:, world]
+        F = self.game.n_factors
+        return {"factors": x[:, :F], "pairs": x[:, F:], "relations": rules.relation_matrix(self.game, x[:, F:])}
+
+    # --- save and load -------------------------------------------------------------------------
+
+    def save(self) -> str:
+        """A class game as JSON: the state, the recorded series of world 0, the seats' strategies."""
+        data = json.loads(self.state.serialize())
+        data["format"] = GAME_FORMAT
+        data["series"] = [x[0].tolist() for x in self.datacollector.model_vars["x"]]
+        data["strategies"] = {a.actor_id: a.strategy.name for a in self.agents}
+        return json.dumps(data)
+
+    @classmethod
+    def load(cls, text: str) -> SummitModel:
+        """A saved class game; ValueError with a message when the file is damaged or foreign."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"cannot load the saved game: this is not a Summit save file (not JSON: {exc.msg} at line {exc.lineno})") from None
+        if not isinstance(data, dict) or data.get("format") != GAME_FORMAT:
+            raise ValueError("cannot load the saved game: this is not a Summit save file (or one from an older Summit)")
+        state = State.deserialize(json.dumps({**data, "format": "summit-save-2"}))
+        try:
+            series = np.array(data["series"], dtype=np.float64)
+            specs = {str(k): str(v) for k, v in dict(data.get("strategies") or {}).items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"cannot load the saved game: the file is damaged ({exc})") from None
+        if series.shape != (state.turn + 1, state.game.n_targets) or state.worlds.size != 1:
+            raise ValueError("cannot load the saved game: its recorded series does not match its state")
+        ai = {a: s for a, s in specs.items() if s != "human" and a in state.game.actor_index}
+        model = cls(state.game, worlds=state.worlds.index, humans=state.humans, seed=state.seed, ai=ai or None,
+                    history=state.keep_history)
+        model.state = state
+        model.datacollector.model_vars["x"] = [row[None, :].copy() for row in series]
+        model.running = not state.is_terminal()
+        return model
+
+
+def simulate(game: Game, seed: int, worlds, record_steps: bool = False, ai=None) -> dict[str, np.ndarray]:
+    """Play AI-only worlds to the end in lockstep through the model; their outcomes as arrays."""
+    model = SummitModel(game, worlds=worlds, seed=seed, ai=ai, history=False, record=record_steps)
+    model.run()
+    w = model.state.worlds
+    out = {
+        "world": w.index.copy(),
+        "factors": w.factors.copy(),
+        "relations": rules.relation_matrix(game, w.pairs),
+        "scores": w.scores.copy(),
+        "closest": rules.closest_partners(game, w.pairs),
+        "blocs": rules.best_blocs(game, w.pairs),
+        "outcomes": w.happened.copy(),
+        "move_counts": w.move_chosen.copy(),
+        "persona": w.persona.copy(),
+    }
+    if record_steps:
+        traj = model.trajectory()  # [T+1, W, X]
+        out["factor_series"] = traj[:, :, : game.n_factors]
+        out["relation_series"] = rules.relation_matrix(game, traj[:, :, game.n_factors :])
+    return out
+
+
+__all__ = ["SummitModel", "simulate", "seat_strategies", "__version__"]

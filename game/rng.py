@@ -25,6 +25,9 @@ SUCCESS = 6
 MOVE_NOISE = 7
 FACTOR_SHOCK = 8
 RELATION_SHOCK = 9
+CONSENT = 10
+OBLIGATION_NOISE = 11
+PLANNER = 12  # the planner's rollouts run on a seed derived with this purpose
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -73,3 +76,11 @@ def sparse_normal(seed: int, worlds: np.ndarray, turn: int, purpose: int, n: int
     if len(slots):
         out[:, slots] = normal_slots(seed, worlds, turn, purpose, slots)
     return out
+
+
+def derived_seed(seed: int, purpose: int) -> int:
+    """A seed for a separate stream of the same game (e.g. the planner's imagined futures),
+    so that a look-ahead never sees the numbers the real future will use."""
+    with np.errstate(over="ignore"):
+        z = np.array([(seed & _MASK)], dtype=np.uint64) ^ (np.uint64(purpose) * _GOLDEN)
+        return int(_mix(_mix(z))[0] & np.uint64((1 << 63) - 1))

@@ -19,16 +19,24 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from .limits import (
+    MAX_ACTORS,
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITIONS,
+    MAX_EVENTS,
+    MAX_FACTORS,
+    MAX_INTERACTIONS,
+    MAX_LIST,
+    MAX_MOVES_PER_ACTOR,
+    MAX_OBLIGATION_TURNS,
+    MAX_OUTCOMES_PER_EVENT,
+    MAX_PLANNER_HORIZON,
+    MAX_PLANNER_ROLLOUTS,
+    MAX_TURNS,
+)
 from .safetext import OneLine, Prose  # text fields refuse control characters
 
 SCHEMA_VERSION = 1
-
-MAX_ACTORS = 24
-MAX_FACTORS = 40
-MAX_MOVES_PER_ACTOR = 16
-MAX_EVENTS = 60
-MAX_TURNS = 240
-MAX_LIST = 60
 
 # --- small reusable field types -------------------------------------------------
 
@@ -131,7 +139,14 @@ class Actor(Strict):
     colour: Colour = Field(description="The leader's colour in the game, as #RRGGBB in quotes.")
     portrait: Id = Field(description="Portrait badge id in assets/portraits.yaml.")
     rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] = Field(
-        default=5.0, description="How strictly the AI picks its best move: 0 = uniformly at random, large = always the best."
+        default=1.0,
+        description="How strictly the AI picks its best move, on a scale common to all leaders: a move worth one "
+        "per cent more of the leader's stakes is e^rationality times as likely (0 = uniformly at random).",
+    )
+    ai: Literal["fast", "planner"] = Field(
+        default="fast",
+        description="How the computer plays this leader when no team does: 'fast' (quantal response to expected "
+        "values) or 'planner' (Monte Carlo look-ahead through the engine; slower).",
     )
     rationale: Line | None = Field(default=None, description="One line: why this leader is at the table.")
     source: Id | None = Field(default=None, description="Id of an entry in `sources`.")
@@ -216,11 +231,45 @@ class RelationWeight(Rationale):
     weight: Weight = Field(description="Payoff per turn for a relation of +1 (vs 0).")
 
 
+class Quantity(Strict):
+    """A factor or a relation on a 0..1 scale: a factor from its min (0) to its max (1), a relation
+    from -1 (0) to +1 (1); `complement: true` takes 1 minus that."""
+
+    factor: Id | None = None
+    relation: Pair | None = None
+    complement: bool = Field(default=False, description="Use 1 - value (e.g. 1 - evasion: how much of the pressure gets through).")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Quantity:
+        if (self.factor is None) == (self.relation is None):
+            raise PydanticCustomError("quantity", "give exactly one of `factor` or `relation`")
+        return self
+
+
+class Interaction(Rationale):
+    """A payoff term on the product of two quantities: weight * a * b per turn."""
+
+    of: Annotated[list[Quantity], Field(min_length=2, max_length=2, description="The two quantities multiplied.")]
+    weight: Weight = Field(description="Payoff per turn when both quantities are at 1.")
+
+
+class Office(Rationale):
+    """What holding office is worth to a leader, per turn in office."""
+
+    weight: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = Field(
+        description="Payoff per turn while this leader holds the seat (lost when a successor replaces him)."
+    )
+
+
 class Payoff(Strict):
-    """What an actor wants: weights over factors and relations."""
+    """What an actor wants: weights over factors, relations, products of two quantities, and office."""
 
     factors: Annotated[list[FactorWeight], Field(max_length=MAX_FACTORS)] = []
     relations: Annotated[list[RelationWeight], Field(max_length=MAX_ACTORS)] = []
+    interactions: Annotated[list[Interaction], Field(max_length=MAX_INTERACTIONS)] = Field(
+        default=[], description="Terms on the product of two quantities, e.g. sanctions pressure times (1 - evasion)."
+    )
+    office: Office | None = Field(default=None, description="What holding office is worth per turn.")
 
 
 # --- conditions, chances, effects --------------------------------------------------
@@ -257,7 +306,25 @@ class EventCondition(Strict):
     happened: bool = True
 
 
-Condition = FactorCondition | RelationCondition | TurnCondition | MoveCondition | EventCondition
+class ObligationCondition(Strict):
+    obligation: Id = Field(description="The id of an offer move with an obligation; true while that obligation is open.")
+    open: bool = Field(default=True, description="true: the obligation is open (accepted, not yet kept or broken); false: it is not.")
+
+
+class AllCondition(Strict):
+    all: Annotated[list[Condition], Field(min_length=1, max_length=MAX_CONDITIONS, description="Every condition must hold.")]
+
+
+class AnyCondition(Strict):
+    any: Annotated[list[Condition], Field(min_length=1, max_length=MAX_CONDITIONS, description="At least one condition must hold.")]
+
+
+Condition = (
+    FactorCondition | RelationCondition | TurnCondition | MoveCondition | EventCondition | ObligationCondition
+    | AllCondition | AnyCondition
+)
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
 
 
 class Term(Strict):
@@ -287,16 +354,34 @@ class Logistic(Strict):
 Chance = Probability | Logistic
 
 
+class Scale(Strict):
+    """Makes an effect's size depend on the state: delta and noise are multiplied by a factor that
+    runs in a straight line from `at_min` (the quantity at its lowest) to `at_max` (at its highest)."""
+
+    factor: Id | None = None
+    relation: Pair | None = None
+    at_min: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(description="Multiplier when the quantity is at its min (a relation at -1).")
+    at_max: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(description="Multiplier when the quantity is at its max (a relation at +1).")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Scale:
+        if (self.factor is None) == (self.relation is None):
+            raise PydanticCustomError("scale", "give exactly one of `factor` or `relation`")
+        return self
+
+
 class FactorEffect(Strict):
     factor: Id
     delta: Finite = Field(description="Change in the factor's own unit.")
     noise: NonNegative = Field(default=0.0, description="Standard deviation of random noise added to delta.")
+    scale: Scale | None = Field(default=None, description="Make the size depend on a factor or relation.")
 
 
 class RelationEffect(Strict):
     between: Pair
     delta: RelationDelta
     noise: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+    scale: Scale | None = Field(default=None, description="Make the size depend on a factor or relation.")
 
 
 class Effects(Strict):
@@ -308,6 +393,26 @@ class Effects(Strict):
 # --- moves -----------------------------------------------------------------------
 
 
+class Obligation(Strict):
+    """What accepting an offer binds someone to do later: take `move` (successfully) within `within` turns."""
+
+    move: Id = Field(description="The move that keeps the obligation.")
+    actor: Id | None = Field(default=None, description="Who is bound (default: the actor the offer is made to).")
+    within: Annotated[int, Field(ge=1, le=MAX_OBLIGATION_TURNS)] = Field(
+        description="Turns after the one in which the offer is accepted; the obligation is broken if the move has not succeeded by then."
+    )
+    on_kept: Effects = Field(default=Effects(), description="Effects when the obligation is kept.")
+    on_broken: Effects = Field(default=Effects(), description="Effects when the deadline passes and it was not kept.")
+
+
+class Offer(Strict):
+    """A move that needs another actor's consent: that actor accepts or refuses it."""
+
+    to: Id = Field(description="The actor who accepts or refuses.")
+    on_refused: Effects = Field(default=Effects(), description="Effects when the offer is refused.")
+    obligation: Obligation | None = Field(default=None, description="A later obligation that accepting the offer creates.")
+
+
 class Move(Strict):
     """One thing an actor can do in a turn."""
 
@@ -316,8 +421,11 @@ class Move(Strict):
     description: Text = Field(description="What the move is, for the player.")
     rationale: Line = Field(description="One line: why the leader might do this (shown when a player asks why).")
     source: Id | None = None
-    preconditions: Annotated[list[Condition], Field(max_length=20)] = Field(default=[], description="Conditions that must all hold for the move to be allowed.")
-    probability: Probability = Field(default=1.0, description="Chance that the move succeeds.")
+    preconditions: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] = Field(default=[], description="Conditions that must all hold for the move to be allowed.")
+    probability: Chance = Field(
+        default=1.0, description="Chance that the move succeeds (once accepted and not blocked): a number, or a logistic of the state."
+    )
+    offer: Offer | None = Field(default=None, description="Make the move an offer that another actor accepts or refuses.")
     effects: Effects = Field(default=Effects(), description="Effects when the move succeeds.")
     on_failure: Effects = Field(default=Effects(), description="Effects when the move fails.")
     blockable_by: Annotated[list[Id], Field(max_length=MAX_ACTORS)] = Field(
@@ -350,6 +458,17 @@ class Successor(Strict):
 class Replacement(Strict):
     actor: Id
     successor: Successor
+    keep_relations: Probability = Field(
+        default=1.0,
+        description="Share of the seat's relations (their distance from their propensity) that the successor inherits; 1 keeps them all.",
+    )
+
+
+class Renewal(Strict):
+    """The incumbent stays: a re-elected leader's term now runs to `date`."""
+
+    actor: Id
+    date: dt.date = Field(description="The date of the incumbent's next election or term end.")
 
 
 class Outcome(Strict):
@@ -360,6 +479,7 @@ class Outcome(Strict):
     )
     effects: Effects = Effects()
     replace: Replacement | None = Field(default=None, description="Put a successor in an actor's seat when this outcome happens.")
+    renew: Renewal | None = Field(default=None, description="Keep the incumbent and move his term date (re-election).")
 
 
 class ScheduledEvent(Strict):
@@ -370,7 +490,7 @@ class ScheduledEvent(Strict):
     label: Name
     date: dt.date = Field(description="The event happens in the turn that contains this date (YYYY-MM-DD).")
     description: Text | None = None
-    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=10)]
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES_PER_EVENT)]
     rationale: Line
     source: Id | None = None
 
@@ -384,8 +504,8 @@ class RandomEvent(Strict):
     description: Text | None = None
     probability: Probability = Field(description="Chance per turn.")
     once: bool = Field(default=True, description="At most once per game.")
-    preconditions: Annotated[list[Condition], Field(max_length=20)] = []
-    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=10)]
+    preconditions: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] = []
+    outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES_PER_EVENT)]
     rationale: Line
     source: Id | None = None
 
@@ -394,6 +514,17 @@ Event = Annotated[ScheduledEvent | RandomEvent, Field(discriminator="kind")]
 
 
 # --- the scenario ------------------------------------------------------------------
+
+
+class Planner(Strict):
+    """How the planner AI looks ahead (for leaders with `ai: planner`, or `--ai planner`)."""
+
+    rollouts: Annotated[int, Field(ge=1, le=MAX_PLANNER_ROLLOUTS)] = Field(
+        default=48, description="Simulated continuations per candidate move."
+    )
+    horizon: Annotated[int, Field(ge=1, le=MAX_PLANNER_HORIZON)] = Field(
+        default=6, description="Turns each continuation runs before the rest is valued as the fast AI values it."
+    )
 
 
 class Scenario(Strict):
@@ -426,6 +557,7 @@ class Scenario(Strict):
     resolution_order: list[Id] | None = Field(
         default=None, description="Order in which moves resolve each turn (default: the order of `actors`)."
     )
+    planner: Planner = Field(default=Planner(), description="Settings of the planner AI.")
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Scenario:
@@ -502,13 +634,26 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
         if getattr(obj, "source", None) is not None:
             need(obj.source, sources, "source", path + ("source",))
 
+    def quantity(q, path):
+        """A factor or relation named by `factor:` / `relation:` (scales, interactions)."""
+        if q.factor is not None:
+            need(q.factor, factors, "factor", path + ("factor",))
+        if q.relation is not None:
+            pair(q.relation, path + ("relation",))
+
     def effects(e: Effects, path):
         for i, fe in enumerate(e.factors):
             need(fe.factor, factors, "factor", path + ("factors", i, "factor"))
+            if fe.scale is not None:
+                quantity(fe.scale, path + ("factors", i, "scale"))
         for i, re_ in enumerate(e.relations):
             pair(re_.between, path + ("relations", i, "between"))
+            if re_.scale is not None:
+                quantity(re_.scale, path + ("relations", i, "scale"))
 
-    def conditions(conds, path):
+    obligations = [m.id for am in s.moves for m in am.moves if m.offer is not None and m.offer.obligation is not None]
+
+    def conditions(conds, path, depth=1):
         for i, c in enumerate(conds):
             p = path + (i,)
             if isinstance(c, FactorCondition):
@@ -519,18 +664,23 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
                 need(c.move, all_moves, "move", p + ("move",))
             elif isinstance(c, EventCondition):
                 need(c.outcome, outcomes, "event outcome", p + ("outcome",))
+            elif isinstance(c, ObligationCondition):
+                need(c.obligation, obligations, "offer-with-obligation move", p + ("obligation",))
             elif isinstance(c, TurnCondition):
                 lo, hi = c.turn.get("min", 0), c.turn.get("max", s.turns - 1)
                 if lo > hi:
                     out.append((p + ("turn",), f"turn window is empty: min {lo} > max {hi}"))
+            elif isinstance(c, (AllCondition, AnyCondition)):
+                key = "all" if isinstance(c, AllCondition) else "any"
+                if depth >= MAX_CONDITION_DEPTH:
+                    out.append((p + (key,), f"conditions are nested more than {MAX_CONDITION_DEPTH} deep; flatten them"))
+                else:
+                    conditions(getattr(c, key), p + (key,), depth + 1)
 
     def chance(ch, path):
         if isinstance(ch, Logistic):
             for i, t in enumerate(ch.terms):
-                if t.factor is not None:
-                    need(t.factor, factors, "factor", path + ("terms", i, "factor"))
-                if t.relation is not None:
-                    pair(t.relation, path + ("terms", i, "relation"))
+                quantity(t, path + ("terms", i))
 
     def payoff(p: Payoff, path, owner: str | None):
         seen = set()
@@ -549,6 +699,12 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
                 out.append((path + ("relations", i, "actor"), f"relation with '{rw.actor}' is weighted twice"))
             seen.add(rw.actor)
             source(rw, path + ("relations", i))
+        for i, iw in enumerate(p.interactions):
+            for k, q in enumerate(iw.of):
+                quantity(q, path + ("interactions", i, "of", k))
+            source(iw, path + ("interactions", i))
+        if p.office is not None:
+            source(p.office, path + ("office",))
 
     for i, a in enumerate(s.actors):
         source(a, ("actors", i))
@@ -574,6 +730,26 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
             out.append((("payoffs",), f"actor '{aid}' has no payoff; give every actor weights under `payoffs`"))
 
     movers = [am.actor for am in s.moves]
+    owner_of = {m.id: am.actor for am in s.moves for m in am.moves}
+
+    def offer(o, proposer: str, path):
+        need(o.to, actors, "actor", path + ("to",))
+        if o.to == proposer:
+            out.append((path + ("to",), f"'{proposer}' cannot make an offer to itself; name another actor"))
+        effects(o.on_refused, path + ("on_refused",))
+        ob = o.obligation
+        if ob is None:
+            return
+        bound = ob.actor or o.to
+        if ob.actor is not None:
+            need(ob.actor, actors, "actor", path + ("obligation", "actor"))
+        need(ob.move, all_moves, "move", path + ("obligation", "move"))
+        if ob.move in owner_of and owner_of[ob.move] != bound:
+            out.append((path + ("obligation", "move"),
+                        f"move '{ob.move}' belongs to '{owner_of[ob.move]}', but the obligation binds '{bound}'; "
+                        f"name a move of '{bound}' (or set `actor`)"))
+        effects(ob.on_kept, path + ("obligation", "on_kept"))
+        effects(ob.on_broken, path + ("obligation", "on_broken"))
     for i, am in enumerate(s.moves):
         need(am.actor, actors, "actor", ("moves", i, "actor"))
         if am.actor in movers[:i]:
@@ -590,6 +766,9 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
                     out.append((path + ("blockable_by", k), f"'{b}' cannot block its own move"))
             if m.on_blocked != Effects() and not m.blockable_by:
                 out.append((path + ("on_blocked",), "on_blocked is given but nobody can block this move; add `blockable_by`"))
+            chance(m.probability, path + ("probability",))
+            if m.offer is not None:
+                offer(m.offer, am.actor, path + ("offer",))
     for aid in actors:
         if aid not in movers:
             out.append((("moves",), f"actor '{aid}' has no moves; give each actor at least one (waiting is a move)"))
@@ -617,6 +796,12 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
             if o.replace is not None:
                 need(o.replace.actor, actors, "actor", op + ("replace", "actor"))
                 payoff(o.replace.successor.payoff, op + ("replace", "successor", "payoff"), o.replace.actor)
+            if o.renew is not None:
+                need(o.renew.actor, actors, "actor", op + ("renew", "actor"))
+                if o.renew.date <= s.start_date:
+                    out.append((op + ("renew", "date"), f"the renewed term date {o.renew.date} must be after the scenario starts ({s.start_date})"))
+                if o.replace is not None and o.replace.actor == o.renew.actor:
+                    out.append((op + ("renew",), f"an outcome cannot both replace and renew '{o.renew.actor}'; use two outcomes"))
 
     if s.resolution_order is not None:
         for k, a in enumerate(s.resolution_order):

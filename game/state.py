@@ -1,6 +1,7 @@
-"""The game API, in the spirit of OpenSpiel's State: one object the UI, the batch
-runner and the tests drive. It wraps `rules.Worlds` (world 0 is the one shown) and
-keeps a history of every turn in words, from the scenario's own texts.
+"""The game API in OpenSpiel's terms: `legal_actions`, `apply_actions`, `returns`,
+`is_terminal`, `clone`, `serialize`. A State wraps `rules.Worlds` (W worlds in lockstep;
+world 0 is the one a class sees) and keeps a structured record of every turn of world 0.
+Words for the screen live in `game.narrate`; strategies in `game.strategies`.
 """
 
 from __future__ import annotations
@@ -13,85 +14,47 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import __version__, ai, rng, rules
-from .compiled import BLOCKED, FAILURE, SUCCESS, Game
+from .compiled import Game, Persona
 from .landscape import Minimum, local_minima
 from .schema import Scenario
 
-RESULT_WORDS = {SUCCESS: "success", FAILURE: "failed", BLOCKED: "blocked"}
-SAVE_FORMAT = "summit-save-1"
+SAVE_FORMAT = "summit-save-2"
+BLOCK, CONSENT = "block", "consent"
 
 
 @dataclass(frozen=True)
-class MoveInfo:
-    """A legal move as a player sees it."""
+class Question:
+    """A decision a human leader must make about another leader's move: block it (a veto),
+    or accept or refuse an offer made to him."""
 
-    id: str
-    label: str
-    description: str
-    rationale: str
-    probability: float
-    blockable_by: tuple[str, ...]
-    expected: list[str]
-
-
-@dataclass(frozen=True)
-class BlockQuestion:
-    """A human leader may block another leader's move."""
-
-    blocker: str
+    kind: str  # BLOCK | CONSENT
+    actor: str  # who decides
     proposer: str
     move_id: str
-    move_label: str
-    text: str
 
 
 @dataclass
-class ActionReport:
-    actor: str
-    actor_name: str
-    move_id: str
-    label: str
-    result: str  # success | failed | blocked
-    blocked_by: str | None
-    news: str
-    why: str
+class TurnRecord:
+    """What happened in one turn of world 0, as indices and numbers (narrate.py words it)."""
 
-
-@dataclass
-class TurnReport:
     turn: int
-    date: str
-    events: list[str] = field(default_factory=list)
-    actions: list[ActionReport] = field(default_factory=list)
-    payoffs: dict[str, float] = field(default_factory=dict)
-
-    def lines(self) -> list[str]:
-        out = [f"Turn {self.turn + 1} ({self.date})"]
-        out += [f"  Event: {e}" for e in self.events]
-        for a in self.actions:
-            out.append(f"  {a.actor_name}: {a.label} — {a.result}. {a.news}".rstrip())
-            out.append(f"      why: {a.why}")
-        return out
-
-
-def describe_effects(game: Game, fd: np.ndarray, pd: np.ndarray) -> list[str]:
-    """Words for a block of factor and pair deltas."""
-    out = []
-    for f in np.flatnonzero(fd):
-        fac = game.scenario.factors[f]
-        out.append(f"{fac.label} {fd[f]:+.3g}{(' ' + fac.unit) if fac.unit else ''}")
-    for q in np.flatnonzero(pd):
-        out.append(f"{game.relation_label(q)} {pd[q]:+.2f}")
-    return out
+    events: list[int] = field(default_factory=list)  # outcomes that opened the turn
+    choices: list[int] = field(default_factory=list)  # [A] move index or -1
+    results: list[int] = field(default_factory=list)  # [A] SUCCESS, FAILURE, BLOCKED, REFUSED or -1
+    blocked_by: list[int] = field(default_factory=list)  # [A] actor index or -1
+    chance: list[float] = field(default_factory=list)  # [A] the success chance each move had
+    roll: list[float] = field(default_factory=list)  # [A] the number drawn against it
+    kept: list[int] = field(default_factory=list)  # obligations kept this turn
+    broken: list[int] = field(default_factory=list)  # obligations broken at its end
+    payoffs: list[float] = field(default_factory=list)  # [A] earned this turn
+    by_hand: list[str] = field(default_factory=list)  # leaders whose move a team chose
+    personas: list[int] = field(default_factory=list)  # [A] who held each seat when the moves resolved
 
 
 class State:
     """One game in progress (or W worlds in lockstep; world 0 is reported)."""
 
-    steps: list | None = None  # with record_steps: every world's (factors, pairs) at the start and after each turn
-
-    def __init__(self, game: Game, seed: int, worlds: int | np.ndarray = 1, humans=(), history: bool | None = None,
-                 record_steps: bool = False):
+    def __init__(self, game: Game, seed: int, worlds: int | np.ndarray = 1, humans=(), history: bool | None = None):
         index = np.arange(worlds) if np.isscalar(worlds) else np.asarray(worlds, dtype=np.int64)
         unknown = [h for h in humans if h not in game.actor_index]
         if unknown:
@@ -100,15 +63,13 @@ class State:
         self.humans = tuple(humans)
         self.worlds = rules.new_worlds(game, int(seed), index)
         self.keep_history = (len(index) == 1) if history is None else history
-        self.history: list[TurnReport] = []
-        self._series_f = [self.worlds.factors[0].copy()]
-        self._series_q = [self.worlds.pairs[0].copy()]
-        self.steps = [(self.worlds.factors.copy(), self.worlds.pairs.copy())] if record_steps else None
-        self._pending_events: list[str] = []
+        self.records: list[TurnRecord] = []
+        self.opening: list[int] = []  # outcomes that opened the current turn (world 0)
+        self.last: rules.Resolution | None = None
         self._policy: ai.Policy | None = None
         self._open()
 
-    # --- turn flow ------------------------------------------------------------------------
+    # --- OpenSpiel's core ---------------------------------------------------------------------
 
     @property
     def seed(self) -> int:
@@ -119,32 +80,48 @@ class State:
         """Turns completed."""
         return self.worlds.turn
 
+    def is_terminal(self) -> bool:
+        return self.worlds.turn >= self.game.turns
+
     @property
     def over(self) -> bool:
-        return self.worlds.turn >= self.game.turns
+        return self.is_terminal()
 
     @property
     def date(self) -> dt.date:
         return self.game.date_of_turn(min(self.turn, self.game.turns))
 
-    @property
-    def pending_events(self) -> list[str]:
-        """What happened at the opening of the current turn (already applied)."""
-        return list(self._pending_events)
+    def legal_mask(self) -> np.ndarray:
+        """[W, M]: the moves whose preconditions hold now."""
+        return self.policy().legal
+
+    def legal_actions(self, actor: str, world: int = 0) -> list[str]:
+        """Ids of the actor's moves allowed now."""
+        self._check_open()
+        a = self._actor(actor)
+        legal = self.legal_mask()[world]
+        return [self.game.move_ids[m] for m in range(self.game.move_start[a], self.game.move_stop[a]) if legal[m]]
+
+    def returns(self) -> np.ndarray:
+        """[W, A]: each leader's score so far (the sum of its payoffs per turn)."""
+        return self.worlds.scores.copy()
+
+    def clone(self) -> State:
+        other = State.__new__(State)
+        other.__dict__.update(self.__dict__)
+        other.worlds = self.worlds.copy()
+        other.records = [TurnRecord(**asdict(r)) for r in self.records]
+        other.opening = list(self.opening)
+        return other
+
+    # --- the turn -------------------------------------------------------------------------------
 
     def _open(self) -> None:
-        if self.over:
+        if self.is_terminal():
             return
         fired = rules.open_turn(self.game, self.worlds)
         self._policy = None
-        self._pending_events = []
-        if self.keep_history:
-            for e, o in enumerate(fired[0]):
-                if o >= 0:
-                    ev = self.game.events[e]
-                    text = f"{ev.label}: {self.game.outcome_labels[o]}"
-                    news = self.game.outcome_news[o]
-                    self._pending_events.append(text + (f" — {news}" if news else ""))
+        self.opening = [int(o) for o in fired[0] if o >= 0]
 
     def policy(self) -> ai.Policy:
         if self._policy is None:
@@ -152,115 +129,89 @@ class State:
         return self._policy
 
     def ai_choice(self, slot: int) -> np.ndarray:
-        """[W]: the AI's draw for one leader (the same numbers whoever asks: State or a Mesa Leader)."""
+        """[W]: the fast AI's draw for one leader (the same numbers whoever asks)."""
         u = rng.uniform_slots(self.worlds.seed, self.worlds.index, self.turn, rng.CHOICE, np.array([slot]))[:, 0]
         return ai.sample(self.game, self.policy().prob, u, slot)
 
     def ai_choices(self) -> np.ndarray:
-        """[W, A]: the AI's draw for every leader."""
+        """[W, A]: the fast AI's draw for every leader."""
         return np.stack([self.ai_choice(a) for a in range(self.game.n_actors)], axis=1)
 
-    def _check_open(self) -> None:
-        if self.over:
-            raise ValueError("the game is over")
-
-    def legal_moves(self, actor: str, world: int = 0) -> list[MoveInfo]:
-        self._check_open()
+    def choice_array(self, choices: dict[str, str] | None = None, base: np.ndarray | None = None) -> np.ndarray:
+        """[W, A] move indices: the given choices (actor id -> move id) over `base` (default: the fast AI's)."""
         g = self.game
-        a = self._actor(actor)
-        legal = self.policy().legal[world]
-        out = []
-        for m in range(g.move_start[a], g.move_stop[a]):
-            if not legal[m]:
-                continue
-            mv = g.moves[m]
-            ea = g.move_effects
-            expected = describe_effects(g, ea.factor_delta[m, SUCCESS], ea.pair_delta[m, SUCCESS])
-            if mv.probability < 1:
-                expected.append(f"succeeds with chance {mv.probability:.0%}")
-            out.append(MoveInfo(mv.id, mv.label, mv.description, mv.rationale, mv.probability, tuple(mv.blockable_by), expected))
-        return out
-
-    def block_questions(self, choices: dict[str, str]) -> list[BlockQuestion]:
-        """The blocking decisions humans must make for these choices (AI choices included)."""
-        full = self._choice_array(choices)[0]
-        out = []
-        for a, m in enumerate(full):
-            if m < 0:
-                continue
-            for b in np.flatnonzero(self.game.move_blockers[m]):
-                blocker = self.game.actor_ids[b]
-                if blocker in self.humans:
-                    proposer = self.actor_name(self.game.actor_ids[a])
-                    label = self.game.moves[m].label
-                    out.append(BlockQuestion(blocker, self.game.actor_ids[a], self.game.move_ids[m], label,
-                                             f"{proposer} proposes '{label}'. Will {self.actor_name(blocker)} block it?"))
-        return out
-
-    def _choice_array(self, choices: dict[str, str]) -> np.ndarray:
-        g = self.game
-        full = self.ai_choices()
-        for actor, move in choices.items():
+        full = self.ai_choices() if base is None else base.copy()
+        for actor, move in (choices or {}).items():
             a = self._actor(actor)
             if move not in g.move_index or g.move_owner[g.move_index[move]] != a:
                 raise ValueError(f"'{move}' is not a move of {actor}")
             m = g.move_index[move]
-            if not self.policy().legal[:, m].all():
+            if not self.legal_mask()[:, m].all():
                 raise ValueError(f"'{move}' is not allowed now (its preconditions do not hold)")
             full[:, a] = m
         return full
 
-    def advance(self, choices: dict[str, str] | None = None, blocks: dict[tuple[str, str], bool] | None = None) -> TurnReport | None:
-        """Play one turn: the given choices, the AI for every other leader."""
-        self._check_open()
-        return self.advance_indices(self._choice_array(choices or {}), blocks)
+    def questions(self, choices: np.ndarray | dict[str, str]) -> list[Question]:
+        """The decisions humans must make about these choices in world 0: blocks, then consents."""
+        full = choices if isinstance(choices, np.ndarray) else self.choice_array(choices)
+        g, out = self.game, []
+        for a, m in enumerate(full[0]):
+            if m < 0:
+                continue
+            for b in np.flatnonzero(g.move_blockers[m]):
+                if g.actor_ids[b] in self.humans:
+                    out.append(Question(BLOCK, g.actor_ids[b], g.actor_ids[a], g.move_ids[m]))
+            r = g.move_offer_to[m]
+            if r >= 0 and g.actor_ids[r] in self.humans:
+                out.append(Question(CONSENT, g.actor_ids[r], g.actor_ids[a], g.move_ids[m]))
+        return out
 
-    def advance_indices(self, choices: np.ndarray, blocks: dict[tuple[str, str], bool] | None = None) -> TurnReport | None:
-        """Play one turn from a [W, A] array of move indices (used by the Mesa model)."""
+    def block_questions(self, choices: dict[str, str]) -> list[Question]:
+        return self.questions(choices)
+
+    def apply_actions(self, choices: np.ndarray | dict[str, str] | None = None,
+                      answers: dict[tuple[str, str, str], bool] | None = None) -> TurnRecord | None:
+        """Play one turn: moves [W, A] (or actor -> move id, the fast AI for the rest), and the
+        humans' answers {(kind, actor, move id): yes}; returns world 0's record (if kept)."""
         self._check_open()
         g, w = self.game, self.worlds
-        override = {(self._actor(b), g.move_index[m]): bool(v) for (b, m), v in (blocks or {}).items()}
+        full = choices if isinstance(choices, np.ndarray) else self.choice_array(choices)
         pol = self.policy()
-        result, blocked_by = rules.resolve(g, w, choices, pol.block_prob, override)
-        self.last_results = (result, blocked_by)  # [W, A] each: outcome code, blocker index
-        report = None
+        blocks, consents = {}, {}
+        for (kind, actor, move), yes in (answers or {}).items():
+            if kind == BLOCK:
+                blocks[(self._actor(actor), g.move_index[move])] = bool(yes) and bool(g.move_blockers[g.move_index[move], self._actor(actor)])
+            elif kind == CONSENT:
+                consents[g.move_index[move]] = bool(yes)
+            else:
+                raise ValueError(f"unknown kind of answer {kind!r}")
+        personas = [int(p) for p in w.persona[0]]
+        res = rules.resolve(g, w, full, rules.Decisions(pol.block_prob, pol.accept_prob, blocks, consents))
+        turn = self.turn
+        earned = rules.close_turn(g, w, res)
+        self.last = res
+        record = None
         if self.keep_history:
-            report = TurnReport(self.turn, self.date.isoformat(), self._pending_events)
-            for a in g.resolution_order:
-                m = choices[0, a]
-                if m < 0:
-                    continue
-                mv = g.moves[m]
-                r = int(result[0, a])
-                variant = [mv.effects, mv.on_failure, mv.on_blocked][r]
-                by = g.actor_ids[blocked_by[0, a]] if blocked_by[0, a] >= 0 else None
-                news = variant.news or self._effect_words(m, r)
-                if by:
-                    news = f"Blocked by {self.actor_name(by)}. " + news
-                report.actions.append(ActionReport(g.actor_ids[a], self.actor_name(g.actor_ids[a]), mv.id, mv.label,
-                                                   RESULT_WORDS[r], by, news, mv.rationale))
-        earned = rules.finish_turn(g, w)
-        self._series_f.append(w.factors[0].copy())
-        self._series_q.append(w.pairs[0].copy())
-        if self.steps is not None:
-            self.steps.append((w.factors.copy(), w.pairs.copy()))
-        if report is not None:
-            report.payoffs = {a: float(earned[0, i]) for i, a in enumerate(g.actor_ids)}
-            self.history.append(report)
+            record = TurnRecord(
+                turn, list(self.opening), [int(x) for x in full[0]], [int(x) for x in res.result[0]],
+                [int(x) for x in res.blocked_by[0]], [float(x) for x in res.chance[0]], [float(x) for x in res.roll[0]],
+                [int(j) for j in np.flatnonzero(res.kept[0])], [int(j) for j in np.flatnonzero(res.broken[0])],
+                [float(x) for x in earned[0]],
+                [a for a in self.humans if isinstance(choices, dict) and a in choices], personas)
+            self.records.append(record)
         self._open()
-        return report
-
-    def _effect_words(self, m: int, variant: int) -> str:
-        ea = self.game.move_effects
-        words = describe_effects(self.game, ea.factor_delta[m, variant], ea.pair_delta[m, variant])
-        return ("Expected: " + "; ".join(words) + ".") if words else "Nothing changes."
+        return record
 
     def play_out(self) -> None:
-        """Let the AI play every remaining turn."""
-        while not self.over:
-            self.advance_indices(self.ai_choices())
+        """Let the fast AI play every remaining turn."""
+        while not self.is_terminal():
+            self.apply_actions(self.ai_choices())
 
-    # --- what a player sees -------------------------------------------------------------------
+    def _check_open(self) -> None:
+        if self.is_terminal():
+            raise ValueError("the game is over")
+
+    # --- what the state holds -------------------------------------------------------------------
 
     def _actor(self, actor: str) -> int:
         try:
@@ -268,27 +219,28 @@ class State:
         except KeyError:
             raise ValueError(f"unknown leader '{actor}'; choose from {', '.join(self.game.actor_ids)}") from None
 
-    def _persona(self, actor: str, world: int = 0):
+    def persona(self, actor: str, world: int = 0) -> Persona:
+        """Who holds the actor's seat now."""
         return self.game.personas[self.worlds.persona[world, self._actor(actor)]]
 
     def actor_name(self, actor: str, world: int = 0) -> str:
-        return self._persona(actor, world).name
+        return self.persona(actor, world).name
 
     def actor_short_name(self, actor: str, world: int = 0) -> str:
-        return self._persona(actor, world).short_name
+        return self.persona(actor, world).short_name
+
+    def actor_title(self, actor: str, world: int = 0) -> str:
+        return self.persona(actor, world).title
+
+    def actor_portrait(self, actor: str, world: int = 0) -> str:
+        return self.persona(actor, world).portrait
+
+    def actor_colour(self, actor: str, world: int = 0) -> str:
+        return self.persona(actor, world).colour
 
     def outcomes(self, world: int = 0) -> list[str]:
         """Ids of the event outcomes that have happened so far."""
         return [o for o, hit in zip(self.game.outcome_ids, self.worlds.happened[world]) if hit]
-
-    def actor_title(self, actor: str, world: int = 0) -> str:
-        return self._persona(actor, world).title
-
-    def actor_portrait(self, actor: str, world: int = 0) -> str:
-        return self._persona(actor, world).portrait
-
-    def actor_colour(self, actor: str, world: int = 0) -> str:
-        return self._persona(actor, world).colour
 
     def factors(self, world: int = 0) -> dict[str, float]:
         return {f: float(v) for f, v in zip(self.game.factor_ids, self.worlds.factors[world])}
@@ -303,6 +255,10 @@ class State:
     def scores(self, world: int = 0) -> dict[str, float]:
         return {a: float(s) for a, s in zip(self.game.actor_ids, self.worlds.scores[world])}
 
+    def open_obligations(self, world: int = 0) -> list[tuple[str, int]]:
+        """(offer move id, last turn to keep it) for every open obligation."""
+        return [(self.game.move_ids[self.game.obligation_move[j]], int(d)) for j, d in enumerate(self.worlds.due[world]) if d >= 0]
+
     def closest_partners(self, world: int = 0) -> dict[str, str]:
         idx = rules.closest_partners(self.game, self.worlds.pairs[world : world + 1])[0]
         return {a: self.game.actor_ids[j] for a, j in zip(self.game.actor_ids, idx)}
@@ -310,34 +266,11 @@ class State:
     def blocs(self, world: int = 0) -> list[Minimum]:
         return local_minima(self.game.power, self.relations(world))
 
-    def verdicts(self, world: int = 0) -> dict[str, str]:
-        """Each leader's score against standing still (the opening state held every turn)."""
-        g = self.game
-        start = rules.new_worlds(g, 0, np.array([0]))
-        start.persona = self.worlds.persona[world : world + 1].copy()
-        baseline = rules.payoff(g, start)[0] * max(self.turn, 1)
-        out = {}
-        for i, a in enumerate(g.actor_ids):
-            score, base = self.worlds.scores[world, i], baseline[i]
-            margin = score - base
-            scale = max(abs(base), 1e-9)
-            if abs(margin) < 0.02 * scale + 1e-9:
-                word = "held steady"
-            elif margin > 0:
-                word = "gained ground"
-            else:
-                word = "lost ground"
-            out[a] = f"{self.actor_name(a, world)} {word}: {score:.2f} points vs {base:.2f} had nothing changed."
-        return out
+    # --- save and load --------------------------------------------------------------------------
 
-    def series(self) -> dict[str, np.ndarray]:
-        """World 0 over the turns so far: factors [T+1, F], relations [T+1, A, A]."""
-        q = np.array(self._series_q)
-        return {"factors": np.array(self._series_f), "relations": rules.relation_matrix(self.game, q), "pairs": q}
+    ARRAYS = ("index", "x", "persona", "term_end", "move_succeeded", "move_chosen", "happened", "fired", "due", "scores")
 
-    # --- save and load ----------------------------------------------------------------------
-
-    def to_json(self) -> str:
+    def serialize(self) -> str:
         w = self.worlds
         data = {
             "format": SAVE_FORMAT,
@@ -345,28 +278,17 @@ class State:
             "scenario": self.game.scenario.model_dump(mode="json"),
             "humans": list(self.humans),
             "keep_history": self.keep_history,
-            "worlds": {
-                "seed": w.seed,
-                "index": w.index.tolist(),
-                "turn": w.turn,
-                "factors": w.factors.tolist(),
-                "pairs": w.pairs.tolist(),
-                "persona": w.persona.tolist(),
-                "move_succeeded": w.move_succeeded.tolist(),
-                "move_chosen": w.move_chosen.tolist(),
-                "happened": w.happened.tolist(),
-                "fired": w.fired.tolist(),
-                "scores": w.scores.tolist(),
-                "opened": w.opened,
-            },
-            "pending_events": self._pending_events,
-            "series": {"factors": np.array(self._series_f).tolist(), "pairs": np.array(self._series_q).tolist()},
-            "history": [asdict(h) for h in self.history],
+            "worlds": {"seed": w.seed, "turn": w.turn, "opened": w.opened, **{k: getattr(w, k).tolist() for k in self.ARRAYS}},
+            "opening": self.opening,
+            "records": [asdict(r) for r in self.records],
         }
         return json.dumps(data)
 
+    def to_json(self) -> str:
+        return self.serialize()
+
     @classmethod
-    def from_json(cls, text: str) -> State:
+    def deserialize(cls, text: str) -> State:
         """Load a saved game; a damaged or foreign file raises ValueError with a message."""
         try:
             try:
@@ -374,80 +296,49 @@ class State:
             except json.JSONDecodeError as exc:
                 raise ValueError(f"this is not a Summit save file (not JSON: {exc.msg} at line {exc.lineno})") from None
             if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
-                raise ValueError("this is not a Summit save file")
-            game = Game(Scenario.model_validate(data["scenario"]))
-            d = data["worlds"]
-            state = cls.__new__(cls)
-            state.game = game
-            state.humans = tuple(data["humans"])
-            state.keep_history = bool(data["keep_history"])
-            A, F, M, O, E = game.n_actors, game.n_factors, game.n_moves, game.n_outcomes, len(game.events)
-            W = len(d["index"])
-
-            def arr(key, dtype, shape):
-                a = np.array(d[key], dtype=dtype)
-                if a.shape != shape:
-                    raise ValueError(f"'{key}' has shape {a.shape}, expected {shape}")
-                return a
-
-            state.worlds = rules.Worlds(
-                seed=int(d["seed"]),
-                index=arr("index", np.int64, (W,)),
-                turn=int(d["turn"]),
-                factors=arr("factors", np.float64, (W, F)),
-                pairs=arr("pairs", np.float64, (W, game.n_pairs)),
-                persona=arr("persona", np.intp, (W, A)),
-                move_succeeded=arr("move_succeeded", np.int32, (W, M)),
-                move_chosen=arr("move_chosen", np.int32, (W, M)),
-                happened=arr("happened", bool, (W, O)),
-                fired=arr("fired", bool, (W, E)),
-                scores=arr("scores", np.float64, (W, A)),
-                opened=bool(d["opened"]),
-            )
-            if not 0 <= state.worlds.turn <= game.turns or (state.worlds.persona >= len(game.personas)).any():
-                raise ValueError("turn or leader out of range")
-            state._series_f = [np.array(x, dtype=np.float64) for x in data["series"]["factors"]]
-            state._series_q = [np.array(x, dtype=np.float64) for x in data["series"]["pairs"]]
-            state._pending_events = list(data["pending_events"])
-            state.history = [
-                TurnReport(h["turn"], h["date"], list(h["events"]), [ActionReport(**a) for a in h["actions"]], dict(h["payoffs"]))
-                for h in data["history"]
-            ]
-            state._policy = None
-            return state
+                raise ValueError("this is not a Summit save file (or one from an older Summit)")
+            return cls._from_data(data)
         except ValueError as exc:
             raise ValueError(f"cannot load the saved game: {exc}") from None
         except (KeyError, TypeError, AttributeError, IndexError) as exc:
             raise ValueError(f"cannot load the saved game: the file is damaged ({type(exc).__name__}: {exc})") from None
 
+    from_json = deserialize
+
+    @classmethod
+    def _from_data(cls, data: dict) -> State:
+        game = Game(Scenario.model_validate(data["scenario"]))
+        d = data["worlds"]
+        W = len(d["index"])
+        g = game
+        shapes = {"index": ((W,), np.int64), "x": ((W, g.n_targets), np.float64), "persona": ((W, g.n_actors), np.intp),
+                  "term_end": ((W, g.n_actors), np.intp), "move_succeeded": ((W, g.n_moves), np.int32),
+                  "move_chosen": ((W, g.n_moves), np.int32), "happened": ((W, g.n_outcomes), bool),
+                  "fired": ((W, len(g.events)), bool), "due": ((W, g.n_obligations), np.int32), "scores": ((W, g.n_actors), np.float64)}
+        arrays = {}
+        for key, (shape, dtype) in shapes.items():
+            a = np.array(d[key], dtype=dtype)
+            if a.shape != shape:
+                raise ValueError(f"'{key}' has shape {a.shape}, expected {shape}")
+            arrays[key] = a
+        state = cls.__new__(cls)
+        state.game = game
+        state.humans = tuple(data["humans"])
+        state.keep_history = bool(data["keep_history"])
+        state.worlds = rules.Worlds(seed=int(d["seed"]), turn=int(d["turn"]), opened=bool(d["opened"]), n_factors=g.n_factors, **arrays)
+        if not 0 <= state.worlds.turn <= game.turns or (state.worlds.persona >= len(game.personas)).any():
+            raise ValueError("turn or leader out of range")
+        state.opening = [int(o) for o in data["opening"]]
+        state.records = [TurnRecord(**r) for r in data["records"]]
+        state.last = None
+        state._policy = None
+        return state
+
     def fingerprint(self) -> str:
         """A hash of the full world state (for tests and replays)."""
         w = self.worlds
         h = hashlib.sha256()
-        for a in (w.factors, w.pairs, w.persona, w.move_succeeded, w.move_chosen, w.happened, w.fired, w.scores):
-            h.update(np.ascontiguousarray(a).tobytes())
+        for key in self.ARRAYS[1:]:
+            h.update(np.ascontiguousarray(getattr(w, key)).tobytes())
         h.update(str(w.turn).encode())
         return h.hexdigest()
-
-
-def simulate(game: Game, seed: int, worlds: int | np.ndarray, record_steps: bool = False) -> dict[str, np.ndarray]:
-    """Play AI-only worlds to the end in lockstep; return their outcomes as arrays."""
-    state = State(game, seed, worlds, history=False, record_steps=record_steps)
-    while not state.over:
-        state.advance_indices(state.ai_choices())
-    w = state.worlds
-    out = {
-        "world": w.index.copy(),
-        "factors": w.factors.copy(),
-        "relations": rules.relation_matrix(game, w.pairs),
-        "scores": w.scores.copy(),
-        "closest": rules.closest_partners(game, w.pairs),
-        "blocs": rules.best_blocs(game, w.pairs),
-        "outcomes": w.happened.copy(),
-        "move_counts": w.move_chosen.copy(),
-        "persona": w.persona.copy(),
-    }
-    if record_steps:
-        out["factor_series"] = np.stack([f for f, _ in state.steps])
-        out["relation_series"] = rules.relation_matrix(game, np.stack([q for _, q in state.steps]))
-    return out

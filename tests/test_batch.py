@@ -351,9 +351,9 @@ def test_replay_reproduces_a_world_of_the_batch(reference, capsys):
     assert "This matches the batch's row in runs.csv." in text
     from game.batch.replay import load_world
 
-    game, state, _, _, world = load_world(reference, 123)
-    while not state.over:
-        state.advance()
+    game, model, _, _, world = load_world(reference, 123)
+    model.run()
+    state = model.state
     row = read_rows(reference / "runs.csv")[123]
     assert world == 123
     assert state.factors()["oil"] == float(row["factor.oil"])

@@ -12,6 +12,8 @@ import typing
 from pathlib import Path
 
 import pytest
+
+from game.model import SummitModel
 from pydantic import BaseModel
 
 from game import schema as S
@@ -42,12 +44,9 @@ def test_minimal_example_has_five_actors_who_each_have_moves_and_payoffs():
 
 
 def test_minimal_example_plays_to_the_end():
-    engine = pytest.importorskip("game.compiled")
-    game = engine.Game(load_scenario(MINIMAL))
-    state = game.new_state(seed=3)
-    while not state.over:
-        state.advance()
-    assert state.turn == game.turns
+    model = SummitModel(load_scenario(MINIMAL), seed=3)
+    model.run()
+    assert model.state.turn == model.game.turns == len(model.state.records)
 
 
 def _models(t, seen: set) -> None:

@@ -183,7 +183,7 @@ def test_two_humans_hand_over_veto_save_load_and_debrief(app, tmp_path):
     assert s.phase == S.ANIMATING
     app.run_frames(200)
     assert s.phase == S.RESOLVED
-    rep = s.state.history[-1]
+    rep = s.history[-1]
     a_action = next(x for x in rep.actions if x.actor == "a")
     assert a_action.move_id == "a_resolution" and a_action.result == "blocked" and a_action.blocked_by == "b"
     assert "blocked" in app.screen.news_html()
@@ -239,14 +239,14 @@ def test_a_loaded_game_continues_exactly(app, tmp_path):
         play_turn_by_keys(app, p, block=True)
         key(app, pygame.K_SPACE)
     expected = app.session.state.fingerprint()
-    expected_news = [r.lines() for r in app.session.state.history]
+    expected_news = [r.lines() for r in app.session.history]
 
     assert app.load_game(path)
     for p in picks[1:]:
         play_turn_by_keys(app, p, block=True)
         key(app, pygame.K_SPACE)
     assert app.session.state.fingerprint() == expected
-    assert [r.lines() for r in app.session.state.history] == expected_news
+    assert [r.lines() for r in app.session.history] == expected_news
 
 
 def test_damaged_save_gives_a_message_not_a_crash(app, tmp_path):

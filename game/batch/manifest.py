@@ -80,6 +80,20 @@ class Manifest(_Model):
     chunk_size: Annotated[StrictInt, Field(ge=1, le=MAX_CHUNK)]
     chunks: Annotated[StrictInt, Field(ge=1)]
     key: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    ai: Annotated[OneLine, Field(min_length=1, max_length=1000)] | None = None  # the computer's strategy (--ai)
+
+    def strategies(self):
+        """The --ai setting parsed (None: the scenario's own), as game.strategies.parse_spec reads it."""
+        from game.strategies import parse_spec
+
+        return parse_spec(self.ai)
+
+    @model_validator(mode="after")
+    def _ai_is_a_strategy(self) -> Manifest:
+        from game.strategies import parse_spec
+
+        parse_spec(self.ai)  # ValueError (a clear message) for a strategy this Summit does not know
+        return self
 
     @model_validator(mode="after")
     def _counts_agree(self) -> Manifest:
@@ -106,7 +120,7 @@ class Manifest(_Model):
     def identity(self) -> dict:
         """What makes two batches the same batch (compared on --resume; see runner._identity)."""
         d = self.model_dump(mode="json", by_alias=True)
-        return {k: d[k] for k in ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps")} | {
+        return {k: d[k] for k in ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps", "ai")} | {
             "sha256": self.scenario.sha256}
 
 

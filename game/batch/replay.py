@@ -53,10 +53,11 @@ def point_values(sweeps: list[ov.Sweep], point: int) -> dict:
 
 
 def load_world(directory: str | Path, run: int):
-    """(game, state at turn 0, manifest, point values, world index) for run K of a batch."""
+    """(game, model at turn 0, manifest, point values, world index) for run K of a batch."""
     from game import __version__
     from game.compiled import Game
     from game.loader import ScenarioError, load_data, parse_scenario
+    from game.model import SummitModel
 
     d = Path(directory)
     try:
@@ -84,8 +85,11 @@ def load_world(directory: str | Path, run: int):
         game = Game(parse_scenario(data, m.scenario.file))
     except (ov.OverrideError, ScenarioError) as e:
         raise ReplayError(f"cannot rebuild the batch's scenario: {e}") from None
-    state = game.new_state(m.seed, worlds=np.array([world], dtype=np.int64))
-    return game, state, m, values, world
+    try:
+        model = SummitModel(game, worlds=np.array([world], dtype=np.int64), seed=m.seed, ai=m.strategies(), history=True)
+    except ValueError as e:
+        raise ReplayError(f"{d / MANIFEST}: the batch's AI setting cannot be used ({e})") from None
+    return game, model, m, values, world
 
 
 def design_points(design, varies: list, seed: int, sha: str | None) -> list[dict]:
@@ -144,16 +148,18 @@ def batch_row(directory: str | Path, run: int, columns: list[str]) -> dict[str, 
 
 
 def replay(directory: str | Path, run: int) -> list[str]:
-    game, state, m, values, world = load_world(directory, run)
+    from game import narrate
+
+    game, model, m, values, world = load_world(directory, run)
+    state = model.state
     lines = [
         f"Run {run} of batch {directory}: {m.scenario.title} ({m.scenario.file}), "
         f"seed {m.seed}, world {world}" + (f", {', '.join(f'{k}={ov.format_value(v)}' for k, v in values.items())}" if values else "")
         + (f", with {', '.join(m.sets)}" if m.sets else ""),
         "",
     ]
-    while not state.over:
-        state.advance()
-    for report in state.history:
+    model.run()
+    for report in narrate.history(state):
         lines += report.lines()
     lines.append("")
     lines.append("At the end:")

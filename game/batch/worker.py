@@ -32,6 +32,7 @@ class ChunkTask:
     inputs: tuple = ()  # the Inputs (swept paths or design variables) of the batch
     values: tuple = ((),)  # for each point of the chunk, its input values (in input order)
     steps: bool = False  # keep per-turn series of every world
+    ai: object = None  # the computer's strategy: None (the scenario's), a spec, or actor -> spec
 
 
 _games: dict[str, object] = {}
@@ -65,14 +66,14 @@ def point_game(task: ChunkTask, k: int):
 
 
 def simulate_chunk(task: ChunkTask) -> dict[str, np.ndarray]:
-    from game.state import simulate
+    from game.model import simulate
 
     c = task.chunk
     worlds = np.arange(c.start, c.stop, dtype=np.int64)
     parts = []
     for k in range(c.points):
         game = point_game(task, k)
-        res = simulate(game, task.seed, worlds, record_steps=True)
+        res = simulate(game, task.seed, worlds, record_steps=True, ai=task.ai)
         if not np.array_equal(np.asarray(res["world"]), worlds):
             raise RuntimeError(f"engine returned worlds {res['world'][:3]}... for chunk {c.id}; expected {c.start}..{c.stop - 1}")
         parts.append(pack(game, task, res, c.point + k))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from game.model import SummitModel
+
 from ..landscape import describe
 from .common import CommandError, fail, open_game
 
@@ -24,9 +26,10 @@ def run(args) -> int:
         game = open_game(args.scenario)
         if not 0 <= args.turn <= game.turns:
             raise CommandError(f"--turn must be between 0 and {game.turns} (the scenario's number of turns)", 2)
-        state = game.new_state(args.seed)
+        model = SummitModel(game, seed=args.seed)
         for _ in range(args.turn):
-            state.advance()
+            model.step()
+        state = model.state
     except CommandError as exc:
         return fail(exc)
     minima = state.blocs()

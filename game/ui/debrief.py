@@ -88,15 +88,9 @@ class DebriefScreen(Screen):
         self.mc = MonteCarlo(s.game, s.seed, app.mc_worlds).start()
         self.exported: list[Path] = []
         st = s.state  # the game has ended: read its results once
-        self.scores, self.verdicts = st.scores(), st.verdicts()
-        try:
-            self.partners = st.closest_partners()
-        except Exception:  # noqa: BLE001
-            self.partners = {}
-        try:
-            self.rel = np.asarray(st.series()["relations"], dtype=float)
-        except Exception:  # noqa: BLE001
-            self.rel = np.zeros((0, len(s.actor_ids), len(s.actor_ids)))
+        self.scores, self.verdicts = st.scores(), s.verdicts()
+        self.partners = st.closest_partners()
+        self.rel = np.asarray(s.series()["relations"], dtype=float)
 
     @property
     def session(self):

@@ -1,6 +1,6 @@
-"""The front end's only door to the rest of the game: scenarios, the engine and its State API.
+"""The front end's only door to the rest of the game: scenarios and the Mesa model.
 
-The UI changes the game only through ``State``.
+The UI changes the game only through ``SummitModel`` (its ``submit`` and ``step``).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 from game import catalog as _catalog
 from game import loader as _loader
 from game.compiled import Game
+from game.model import SummitModel
+from game.model import simulate as _simulate
 from game.schema import Scenario, months_between
-from game.state import State
-from game.state import simulate as _simulate
 from game.ui.theme import ROOT
 
 SCENARIO_DIR = ROOT / "scenarios"
@@ -54,8 +54,14 @@ def compile_game(scenario: Scenario) -> Game:
     return Game(scenario)
 
 
-def state_class():
-    return State
+def new_model(game: Game, humans=(), seed: int = 1, ai=None) -> SummitModel:
+    """A class game: one world, the teams' seats, the computer's strategy for the rest."""
+    return SummitModel(game, worlds=1, humans=humans, seed=int(seed), ai=ai)
+
+
+def load_model(text: str) -> SummitModel:
+    """A saved class game; ValueError with a message when the file is damaged."""
+    return SummitModel.load(text)
 
 
 def simulate(game: Game, seed: int, worlds):

@@ -295,10 +295,7 @@ class ChartOverlay(Overlay):
         L, s = self.L, self.app.session
         if s is None:
             return
-        try:
-            ser = s.state.series()
-        except Exception:  # noqa: BLE001
-            return
+        ser = s.series()
         rel = np.asarray(ser["relations"], dtype=float)
         lines = charts.relation_lines(s, rel)
         D.text(surf, "Relations (−1 hostile … +1 allied)", L.font(20, True), T.NAVY, L.p(50, 96))

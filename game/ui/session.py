@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from game import narrate
 from game.files import write_atomic
 from game.ui import engine
 
@@ -34,17 +35,18 @@ class Snapshot:
 
 
 class Session:
-    def __init__(self, scenario, game, state, scenario_path: Path | None, humans, seed: int,
+    def __init__(self, scenario, game, model, scenario_path: Path | None, humans, seed: int,
                  batch: dict | None = None):
         self.scenario = scenario
         self.game = game
-        self.state = state
+        self.model = model
+        self.state = model.state
         self.scenario_path = Path(scenario_path) if scenario_path else None
         self.humans = [h for h in humans if h in game.actor_ids]
         self.seed = int(seed)
         self.batch = batch  # {"dir":..., "run": K} when replaying a Monte Carlo world
         self.choices: dict[str, str] = {}
-        self.blocks: dict[tuple[str, str], bool] = {}
+        self.answers: dict[tuple[str, str, str], bool] = {}
         self.pending: list[str] = []
         self.questions: list = []
         self.question_index = 0
@@ -55,18 +57,19 @@ class Session:
         self.after: Snapshot | None = None
         self.anim_t = 1.0
         self.anim_duration = 1.4
+        self._history: list = []
         self.after = self.snapshot()
         self.begin_turn()
 
     # --- construction ---------------------------------------------------------------
 
     @classmethod
-    def new(cls, scenario_path, humans=(), seed: int = 1, scenario=None) -> "Session":
+    def new(cls, scenario_path, humans=(), seed: int = 1, scenario=None, ai=None) -> "Session":
         scenario = scenario if scenario is not None else engine.load_scenario(scenario_path)
         game = engine.compile_game(scenario)
         humans = tuple(h for h in humans if h in game.actor_ids)
-        state = game.new_state(int(seed), worlds=1, humans=humans)
-        return cls(scenario, game, state, scenario_path, humans, seed)
+        model = engine.new_model(game, humans=humans, seed=int(seed), ai=ai)
+        return cls(scenario, game, model, scenario_path, humans, seed)
 
     @classmethod
     def from_batch(cls, batch_dir, run: int) -> "Session":
@@ -75,35 +78,26 @@ class Session:
         from game.batch.replay import ReplayError, load_world
 
         try:
-            game, state, manifest, _values, _world = load_world(Path(batch_dir), int(run))
+            game, model, manifest, _values, _world = load_world(Path(batch_dir), int(run))
         except ReplayError as exc:
             raise engine.ScenarioProblem(str(exc)) from None
-        return cls(game.scenario, game, state, Path(manifest.scenario.file), (), manifest.seed,
+        return cls(game.scenario, game, model, Path(manifest.scenario.file), (), manifest.seed,
                    batch={"dir": str(batch_dir), "run": int(run)})
 
     # --- save / load ------------------------------------------------------------------
 
     def to_json(self) -> str:
-        """The engine's own save format (it holds the scenario, the humans and the seed)."""
-        return self.state.to_json()
+        """The model's save format (it holds the scenario, the humans, the seed and the series)."""
+        return self.model.save()
 
     @classmethod
     def from_json(cls, text: str) -> "Session":
         """Rebuild a session from a save; ValueError with a readable message if damaged."""
-        State = engine.state_class()
-        try:
-            state = State.from_json(text)
-        except ValueError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any damage is a message, never a crash
-            raise ValueError(f"the saved game is damaged: {exc}") from None
-        game = state.game
-        humans = [str(h) for h in getattr(state, "humans", ())]
-        index = getattr(getattr(state, "worlds", None), "index", None)
-        batch = None
-        if index is not None and len(index) == 1 and int(index[0]) != 0:
-            batch = {"dir": None, "run": int(index[0])}
-        return cls(game.scenario, game, state, None, humans, int(state.seed), batch=batch)
+        model = engine.load_model(text)
+        state = model.state
+        index = state.worlds.index
+        batch = {"dir": None, "run": int(index[0])} if len(index) == 1 and int(index[0]) != 0 else None
+        return cls(state.game.scenario, state.game, model, None, list(state.humans), int(state.seed), batch=batch)
 
     def save(self, path) -> Path:
         path = Path(path)
@@ -130,12 +124,7 @@ class Session:
         return list(self.game.factor_ids)
 
     def name(self, aid: str | None) -> str:
-        if aid is None:
-            return ""
-        try:
-            return str(self.state.actor_name(aid))
-        except Exception:  # noqa: BLE001
-            return str(aid)
+        return "" if aid is None else self.state.actor_name(aid)
 
     def short_name(self, aid: str) -> str:
         """The engine's short name for compact labels. When two leaders would share a
@@ -146,29 +135,44 @@ class Session:
         return mine
 
     def _short(self, aid: str) -> str:
-        try:
-            return self.state.actor_short_name(aid)
-        except Exception:  # noqa: BLE001
-            return str(aid)
+        return self.state.actor_short_name(aid)
 
     def snapshot(self) -> Snapshot:
         f = self.state.factors()
         factors = np.array([float(f.get(k, 0.0)) for k in self.factor_ids])
         rel = np.asarray(self.state.relations(), dtype=float)
-        try:
-            blocs = list(self.state.blocs())
-        except Exception:  # noqa: BLE001 - blocs are decoration; never fail a turn on them
-            blocs = []
-        return Snapshot(factors, rel, blocs)
+        return Snapshot(factors, rel, list(self.state.blocs()))
+
+    # --- what the screens show ----------------------------------------------------------
+
+    @property
+    def history(self) -> list:
+        """Every turn so far in words (narrate.TurnReport), oldest first."""
+        records = self.state.records
+        if len(self._history) != len(records):
+            self._history = [narrate.report(self.state, r) for r in records]
+        return self._history
+
+    def series(self) -> dict:
+        return self.model.series()
+
+    def pending_events(self) -> list[str]:
+        return narrate.pending_events(self.state)
+
+    def verdicts(self) -> dict[str, str]:
+        return narrate.verdicts(self.state)
+
+    def question_text(self, q) -> str:
+        return narrate.question_text(self.state, q)
 
     # --- the turn flow ----------------------------------------------------------------
 
     def begin_turn(self):
-        self.choices, self.blocks, self.questions, self.question_index = {}, {}, [], 0
+        self.choices, self.answers, self.questions, self.question_index = {}, {}, [], 0
         if self.state.over:
             self.phase, self.current = OVER, None
             return
-        self.pending = [h for h in self.humans if self.state.legal_moves(h)]
+        self.pending = [h for h in self.humans if self.state.legal_actions(h)]
         if self.pending:
             self.current = self.pending[0]
             self.phase = HANDOVER if len(self.humans) > 1 else CHOOSE
@@ -186,13 +190,12 @@ class Session:
     def legal_moves(self):
         if self.current is None or self.phase != CHOOSE:
             return []
-        return list(self.state.legal_moves(self.current))
+        return narrate.moves(self.state, self.current)
 
     def choose(self, move_id: str):
         if self.phase != CHOOSE or self.current is None:
             return
-        legal = {m.id for m in self.state.legal_moves(self.current)}
-        if move_id not in legal:
+        if move_id not in self.state.legal_actions(self.current):
             return
         self.choices[self.current] = move_id
         self.pending.pop(0)
@@ -200,14 +203,15 @@ class Session:
             self.current = self.pending[0]
             self.phase = HANDOVER
             return
-        self.questions = list(self.state.block_questions(dict(self.choices)))
+        self.model.submit(dict(self.choices))
+        self.questions = self.state.questions(self.state.choice_array(dict(self.choices), base=self._ai_draws()))
         self.question_index = 0
         self._next_question()
 
     def _next_question(self):
         if self.question_index < len(self.questions):
             q = self.questions[self.question_index]
-            self.current = q.blocker
+            self.current = q.actor
             self.phase = VETO_HANDOVER if len(self.humans) > 1 else VETO
         else:
             self.resolve()
@@ -218,11 +222,12 @@ class Session:
             return self.questions[self.question_index]
         return None
 
-    def answer(self, block: bool):
+    def answer(self, yes: bool):
+        """A team's answer to the current question: block it (a veto) or accept the offer."""
         q = self.question
         if q is None or self.phase != VETO:
             return
-        self.blocks[(q.blocker, q.move_id)] = bool(block)
+        self.answers[(q.kind, q.actor, q.move_id)] = bool(yes)
         self.question_index += 1
         self._next_question()
 
@@ -232,7 +237,9 @@ class Session:
             self.phase = OVER
             return
         self.before = self.snapshot()
-        self.last_report = self.state.advance(dict(self.choices), dict(self.blocks))
+        self.model.submit(dict(self.choices), dict(self.answers))
+        self.model.step()
+        self.last_report = narrate.report(self.state, self.model.last_record) if self.model.last_record else None
         self.after = self.snapshot()
         self.current = None
         self.anim_t = 0.0
@@ -265,7 +272,7 @@ class Session:
         for _ in range(max(0, int(turns))):
             if self.state.over:
                 break
-            self.choices, self.blocks = {}, {}
+            self.choices, self.answers = {}, {}
             self.resolve()
             self.finish_animation()
         self.begin_turn()
@@ -285,10 +292,12 @@ class Session:
 
     def log_lines(self) -> list[str]:
         out = [f"{self.scenario.title} — seed {self.seed}; humans: {', '.join(self.name(h) for h in self.humans) or 'none'}"]
-        for rep in self.state.history:
-            try:
-                out.extend(str(x) for x in rep.lines())
-            except Exception:  # noqa: BLE001
-                out.append(str(rep))
+        for rep in self.history:
+            out.extend(rep.lines())
         return out
+
+    def _ai_draws(self) -> np.ndarray:
+        """[W, A]: what every seat's strategy would play this turn (teams' seats: the fast AI)."""
+        return np.stack([a.strategy.choose(self.model, a.slot) if a.actor_id not in self.humans
+                         else self.state.ai_choice(a.slot) for a in sorted(self.model.agents, key=lambda a: a.slot)], axis=1)
 

@@ -12,6 +12,7 @@ import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UITextBox
 
+from game import narrate
 from game.ui import badges, charts
 from game.ui import draw as D
 from game.ui import engine
@@ -31,7 +32,7 @@ CHOOSER = (10, 484, 760, 228)    # while a leader chooses: wider move buttons ..
 ABOUT = (780, 484, 490, 228)     # ... and the move's details beside them
 TABLE_CX, TABLE_CY = 305, 252
 
-RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked"}
+RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked", "refused": "was refused"}
 
 
 def _fast(surface: pygame.Surface, alpha: bool = True) -> pygame.Surface:
@@ -117,8 +118,8 @@ class TableScreen(Screen):
             self._kill_actions()
             self._build_actions()
             self.refresh_visibility()
-        if s.phase != S.ANIMATING and len(s.state.history) != self._news_len:
-            self._news_len = len(s.state.history)
+        if s.phase != S.ANIMATING and len(s.history) != self._news_len:
+            self._news_len = len(s.history)
             self.news.set_text(self.news_html())
 
     def refresh_visibility(self):
@@ -166,10 +167,11 @@ class TableScreen(Screen):
             q = s.question
             self.veto_text = self._act(UITextBox(self.veto_html(q), L.r(*DETAILS), m,
                                                  object_id=ObjectID(class_id="@big_text")))
-            self.block_button = self._act(UIButton(L.r(22, 600, 276, 56), "1  Block it  (B)", m,
-                                                   object_id=ObjectID(class_id="@danger_button")))
-            self.pass_button = self._act(UIButton(L.r(310, 600, 276, 56), "2  Let it pass  (L)", m,
-                                                  object_id=ObjectID(class_id="@primary_button")))
+            yes, no = ("1  Block it  (B)", "2  Let it pass  (L)") if q.kind == "block" else ("1  Accept  (A)", "2  Refuse  (R)")
+            self.block_button = self._act(UIButton(L.r(22, 600, 276, 56), yes, m,
+                                                   object_id=ObjectID(class_id="@danger_button" if q.kind == "block" else "@primary_button")))
+            self.pass_button = self._act(UIButton(L.r(310, 600, 276, 56), no, m,
+                                                  object_id=ObjectID(class_id="@primary_button" if q.kind == "block" else "@danger_button")))
         elif ph == S.AI_READY:
             self.play_button = self._act(UIButton(L.r(290, 650, 298, 52), "Play the turn  (Space)", m,
                                                   object_id=ObjectID(class_id="@primary_button")))
@@ -215,29 +217,27 @@ class TableScreen(Screen):
             return ""
         s = self.session
         esc = html.escape
-        out = [f"<b>{esc(str(q.text))}</b>"]
-        try:
-            moves = {m.id: m for m in s.state.legal_moves(q.proposer)}
-        except Exception:  # noqa: BLE001
-            moves = {}
-        mv = moves.get(q.move_id)
+        out = [f"<b>{esc(s.question_text(q))}</b>"]
+        mv = next((m for m in narrate.moves(s.state, q.proposer) if m.id == q.move_id), None)
         if mv is not None:
             out.append(f"{esc(mv.label)}: {esc(mv.description)}")
             exp = self.expected_lines(mv)
             if exp:
-                out.append("<b>If it passes:</b> " + "; ".join(esc(x) for x in exp))
-        out.append("<i>Blocking costs goodwill with the proposer; letting it pass lets its effects happen.</i>")
+                out.append(("<b>If it passes:</b> " if q.kind == "block" else "<b>If you accept and it works:</b> ")
+                           + "; ".join(esc(x) for x in exp))
+        if q.kind == "block":
+            out.append("<i>Blocking costs goodwill with the proposer; letting it pass lets its effects happen.</i>")
         return "<br>".join(out)
 
     def news_html(self) -> str:
         s = self.session
         esc = html.escape
-        hist = list(s.state.history)
+        hist = list(s.history)
         if not hist:
             return (f"<b>{esc(s.scenario.title)}</b><br>{esc(s.scenario.summary)}<br><br>"
                     "<i>The news of each turn will appear here, newest first.</i>")
         out = []
-        colours = {"success": "#007a55", "failed": "#8a6500", "blocked": "#b8431b"}
+        colours = {"success": "#007a55", "failed": "#8a6500", "blocked": "#b8431b", "refused": "#b8431b"}
         for rep in list(reversed(hist))[:8]:
             out.append(f"<b>{esc(engine.month_label(rep.date))}</b>")
             for ev in rep.events:
@@ -253,6 +253,8 @@ class TableScreen(Screen):
                 if a.why:
                     line += f" <i>Why: {esc(str(a.why))}</i>"
                 out.append(line)
+            for deal in rep.deals:
+                out.append(f"<i>{esc(deal)}</i>")
             out.append("")
         return "<br>".join(out)
 
@@ -346,9 +348,11 @@ class TableScreen(Screen):
                 self.select(len(self.move_buttons) - 1 if self.sel is None else (self.sel - 1) % len(self.move_buttons))
             return True
         if s.phase == S.VETO:
-            if key in (pygame.K_b, pygame.K_y, pygame.K_1, pygame.K_KP1):
+            yes = (pygame.K_b,) if s.question.kind == "block" else (pygame.K_a,)
+            no = (pygame.K_l,) if s.question.kind == "block" else (pygame.K_r,)
+            if key in yes + (pygame.K_y, pygame.K_1, pygame.K_KP1):
                 s.answer(True)
-            elif key in (pygame.K_l, pygame.K_n, pygame.K_2, pygame.K_KP2):
+            elif key in no + (pygame.K_n, pygame.K_2, pygame.K_KP2):
                 s.answer(False)
             self.sync()
             return True
@@ -792,7 +796,7 @@ class TableScreen(Screen):
         """Labels, sparklines of the history, countdowns: redrawn once a turn."""
         s, L = self.session, self.L
         st = s.state
-        key = (L.size, L.s, len(st.history), st.turn, s.phase == S.ANIMATING)
+        key = (L.size, L.s, len(st.records), st.turn, s.phase == S.ANIMATING)
         if getattr(self, "_dash_key", None) == key:
             return self._dash_img
         area = L.r(*DASH)
@@ -800,10 +804,7 @@ class TableScreen(Screen):
         img = full  # drawn in window coordinates, then cut to the dashboard's rectangle below
         geo, rh, colw, fs = self._dash_rows()
         fnt, fntb = L.font(fs), L.font(fs, True)
-        try:
-            hist = np.asarray(st.series()["factors"], dtype=float)
-        except Exception:  # noqa: BLE001
-            hist = None
+        hist = np.asarray(s.series()["factors"], dtype=float)
         turns = max(2, s.game.turns + 1)
         widest = max([fntb.size(fmt_value(f.max, f.min, f.max) + (" " + f.unit if 0 < len(f.unit) <= 4 else ""))[0]
                       for f in s.scenario.factors] or [0])
@@ -879,12 +880,9 @@ class TableScreen(Screen):
         L, s = self.L, self.session
         x0, y0_, w0, h0 = CHART
         rect = L.r(x0, y0_ + 34, w0 - 4, h0 - 40)
-        key = (L.size, L.s, len(s.state.history), s.state.turn)
+        key = (L.size, L.s, len(s.state.records), s.state.turn)
         if getattr(self, "_chart_key", None) != key:
-            try:
-                rel = np.asarray(s.state.series()["relations"], dtype=float)
-            except Exception:  # noqa: BLE001
-                return
+            rel = np.asarray(s.series()["relations"], dtype=float)
             img = pygame.Surface(rect.size, pygame.SRCALPHA)
             local = pygame.Rect(0, 0, rect.w, rect.h)
             charts.line_chart(img, local, self.relation_lines(rel), -1, 1, s.game.turns + 1, L,
@@ -904,17 +902,17 @@ class TableScreen(Screen):
             D.text(surf, f"{s.name(s.current)}, choose your move", head, T.NAVY, L.p(x0 + 12, y0_ + 8), max_width=L.n(CHOOSER[2] - 24))
         elif ph == S.VETO:
             q = s.question
-            D.text(surf, f"{s.name(q.blocker) if q else ''}: use your veto?", head, T.VERMILLION, L.p(x0 + 12, y0_ + 8))
-            D.paragraph(surf, "You may block this move. Read what it would do (right), then decide.", L.font(18), T.TEXT,
-                        L.r(x0 + 12, y0_ + 46, w0 - 24, 60))
+            if q is not None and q.kind == "block":
+                title, hint = f"{s.name(q.actor)}: use your veto?", "You may block this move. Read what it would do (right), then decide."
+            else:
+                title = f"{s.name(q.actor) if q else ''}: accept the offer?"
+                hint = "Another leader makes you an offer. Read its terms (right), then accept or refuse."
+            D.text(surf, title, head, T.VERMILLION, L.p(x0 + 12, y0_ + 8))
+            D.paragraph(surf, hint, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 60))
         elif ph == S.AI_READY:
             who = "The AI plays every leader." if not s.humans else "No student has a move this turn."
             D.text(surf, "Ready for the next month", head, T.NAVY, L.p(x0 + 12, y0_ + 8))
-            pend = []
-            try:
-                pend = list(s.state.pending_events)
-            except Exception:  # noqa: BLE001
-                pend = []
+            pend = s.pending_events()
             text = (f"{who} Press Space to play the turn." if pend else
                     f"{who} Press Space to play the turn and watch the lines and gauges move; the news then tells what happened and why.")
             y = D.paragraph(surf, text, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 100))
