@@ -67,6 +67,7 @@ class Branches:
         moves, targets = np.nonzero(np.any(d != 0, axis=1))
         self.move, self.target = moves.astype(np.intp), targets.astype(np.intp)
         self.owner = game.move_owner[self.move]
+        self.owner_target = self.owner * T + self.target  # flat index into [A, T]
         self.entry_delta = d[self.move, :, self.target]  # [K, 6]
         K = len(moves)
         self.to_move = np.zeros((K, M))
@@ -77,7 +78,17 @@ class Branches:
         self.to_group = np.zeros((K, self.group.max() + 1 if K else 0))
         self.to_group[np.arange(K), self.group] = 1.0
         self.cols = [np.flatnonzero(self.entry_delta[:, v]) for v in range(BRANCHES)]
+        ch = game.move_chances  # [K, L]: how each entry's push moves its own mover's logistic chances
+        same = self.owner[:, None] == game.move_owner[ch.logistic][None, :]
+        self.own_chance_terms = ch.C[ch.logistic][:, self.target].T * same
         self.entries_of = [np.flatnonzero(self.move == m) for m in range(M)]
+        ch = game.move_chances
+        sure = (ch.kind == 0) & (ch.fixed == 1.0)
+        self.uncertain_cols = np.flatnonzero(~sure[self.move])  # entries whose move may fail
+        self.failing_cols = np.flatnonzero(~sure[self.move] & (self.entry_delta[:, FAILURE] != 0))
+        self.offer_cols = np.flatnonzero(game.move_offer_to[self.move] >= 0)
+        self.obliging_cols = np.flatnonzero(game.move_obligation[self.move] >= 0)
+        self.blockable_cols = np.flatnonzero(game.move_blockers[self.move].any(axis=1))
         self.blockers = []  # (blocker, entries of moves it may block, those moves)
         for b in np.flatnonzero(game.move_blockers.any(axis=0)):
             mb = np.flatnonzero(game.move_blockers[:, b])
@@ -182,13 +193,28 @@ def worth(game: Game, w: Worlds, now: np.ndarray | None = None) -> np.ndarray:
     seg = np.searchsorted(starts, k, side="right") - 1
     G = np.stack([disc[:, seg == s] @ fade[seg == s] for s in range(len(starts))])  # [U, P, T]
     H = S + (1.0 - S) * game.beyond_term[pers][:, :, None]  # [W, A, U]
-    Gp = G[:, pers]  # [U, W, A, T]
-    horizon = np.einsum("wau,uwat->wat", H, Gp)
-    if (keep < 1.0).any():  # a relation with a partner who may be replaced counts the share a successor keeps
-        partner = _partners(game)  # [A, Q]
-        horizon[:, :, F:] = np.einsum("wau,uwaq,waqu->waq", H, Gp[..., F:], keep[:, partner])
+    horizon = np.empty((W, A, T))
+    partner = _partners(game) if (keep < 1.0).any() else None  # relations with a leader who may be replaced
+    pairs_of = [np.flatnonzero((game.pair_i == a) | (game.pair_j == a)) for a in range(A)]
+    for a in range(A):
+        for p, rows in _holders(pers[:, a]):
+            h = H[rows, a]  # [n, U]
+            horizon[rows, a] = h @ G[:, p]
+            if partner is not None:  # ... count the share of them a successor would keep
+                qs = F + pairs_of[a]
+                kept = keep[rows][:, partner[a, pairs_of[a]]]  # [n, A-1, U]
+                horizon[rows, a, qs] = np.einsum("nqu,uq->nq", h[:, None, :] * kept, G[:, p][:, qs])
     out = (marginal_weights(game, w) if now is None else now) * horizon
-    return out + _election_worth(game, w, out, chances, R)
+    _add_election_worth(game, w, out, chances, R)
+    return out
+
+
+def _holders(column: np.ndarray):
+    """(persona, rows) for each persona holding a seat across worlds; rows is a slice when all share one."""
+    first = column[0]
+    if (column == first).all():
+        return [(int(first), slice(None))]
+    return [(int(p), np.flatnonzero(column == p)) for p in np.unique(column)]
 
 
 def _partners(game: Game) -> np.ndarray:
@@ -208,10 +234,11 @@ def _discounted_span(gamma: np.ndarray, start: int, stop: np.ndarray) -> np.ndar
     return np.where(gamma < 1.0, geometric, stop - start)
 
 
-def _election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: np.ndarray, R: int) -> np.ndarray:
-    """[W, A, T]: value of moving the chances of future scheduled events, by what each outcome
-    brings each leader (its effects, a lost office, relations a successor would not keep)."""
-    out = np.zeros_like(worth_lin)
+def _add_election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: np.ndarray, R: int) -> None:
+    """Add to worth_lin [W, A, T] the value of moving the chances of future scheduled events, by
+    what each outcome brings each leader (its effects, a lost office, relations a successor
+    would not keep)."""
+    adds = []
     ch, F, A = game.outcome_chances, game.n_factors, game.n_actors
     pers = w.persona
     for e in np.flatnonzero(game.event_scheduled):
@@ -230,7 +257,7 @@ def _election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: np.nd
         if len(other):
             dp[:, other[0]] = -dp.sum(axis=1)
         disc = game.patience[pers] ** k_e  # [W, A]
-        value = np.einsum("wat,ot->wao", worth_lin, game.effects.delta[game.outcome_block0 + outs]) * disc[:, :, None]
+        value = (worth_lin @ game.effects.delta[game.outcome_block0 + outs].T) * disc[:, :, None]  # [W, A, O]
         for i, o in enumerate(outs):
             c = game.outcome_replaces[o]
             if c < 0:
@@ -243,9 +270,9 @@ def _election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: np.nd
                 q = game.pair_of[b, c]
                 shift = (game.outcome_keep[o] - 1.0) * (w.x[:, F + q] - game.pair_propensity[q])
                 value[:, b, i] += worth_lin[:, b, F + q] * shift * disc[:, b]
-        for i in range(len(outs)):
-            out[:, :, cols] += dp[:, i, None, :] * value[:, :, i, None]
-    return out
+        adds.append((cols, sum(value[:, :, i, None] * dp[:, i, None, :] for i in range(len(outs)))))
+    for cols, add in adds:  # after every event's values were taken from the linear worth
+        worth_lin[:, :, cols] += add
 
 
 # --- 2-4. the policy --------------------------------------------------------------------------------
@@ -274,20 +301,27 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
     pers = w.persona
     mover_pers = pers[:, game.move_owner]  # [W, M]
     temper = game.rationality[mover_pers]
-    p_success = game.move_chances.values(w.x)  # [W, M]
+    p_now = game.move_chances.values(w.x)  # [W, M] at the state as it is
     now = marginal_weights(game, w)  # [W, A, T] this turn
-    wt = worth(game, w, now)  # [W, A, T] over the horizon
 
     # Level 0: myopic, unblocked, accepted.
     tgt, lo, hi = br.target, game.target_min[br.target], game.target_max[br.target]
-    ps_k = p_success[:, br.move]  # [W, K]
-    push_k = ps_k * br.entry_delta[:, SUCCESS] + (1 - ps_k) * br.entry_delta[:, FAILURE]
-    now_k = now[:, br.owner, tgt]
+    push_k = np.repeat(br.entry_delta[None, :, SUCCESS], W, axis=0)  # [W, K] expected push if chosen
+    un = br.uncertain_cols
+    if len(un):
+        ps = p_now[:, br.move[un]]
+        push_k[:, un] = ps * br.entry_delta[un, SUCCESS] + (1 - ps) * br.entry_delta[un, FAILURE]
+    now_k = np.take(now.reshape(W, -1), br.owner_target, axis=1)
     v0 = (push_k * now_k) @ br.to_move
     pi0 = choice_logit(game, normalise(game, mover_pers, v0), legal, temper)
     contrib = pi0[:, br.move] * push_k  # [W, K]
-    # Level 1: effective deltas of every branch from where the others' moves leave the state.
-    others = (contrib @ br.to_target)[:, tgt] - (contrib @ br.to_group)[:, br.group]
+    total = contrib @ br.to_target  # [W, T] everyone's expected push
+    # Level 1: chances and effects from where the others' moves are expected to leave the state.
+    p_success = _chances_after_others(game, br, w.x, total, contrib, p_now)
+    wt = worth(game, w, now)  # [W, A, T] over the horizon
+    if len(game.move_chances.logistic):
+        wt = wt + _move_chance_worth(game, br, wt, pi0, p_success)
+    others = np.take(total, tgt, axis=1) - np.take(contrib @ br.to_group, br.group, axis=1)
     base = np.clip(w.x[:, tgt] + others, lo, hi)  # [W, K]
     unit = game.unit(w.x)
     eff = np.zeros((BRANCHES, W, len(tgt)))
@@ -324,25 +358,60 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
         v_acc = (ps * (value_of(r, SUCCESS, m) + pk * value_of(r, B_KEPT, m) + (1 - pk) * value_of(r, B_BROKEN, m))
                  + (1 - ps) * value_of(r, FAILURE, m))
         accept[:, m] = quantal(r, v_acc - value_of(r, REFUSED, m))
-    ps_k, pa_k = p_success[:, br.move], accept[:, br.move]
-    succeeded = eff[SUCCESS]
-    if game.n_obligations:
-        pk_k = p_keep[:, br.move]
-        succeeded = succeeded + pk_k * eff[B_KEPT] + (1 - pk_k) * eff[B_BROKEN]
-    e_pass = ps_k * succeeded + (1 - ps_k) * eff[FAILURE]  # [W, K] expected effect if the move is not blocked
-    if len(game.offer_moves):
-        e_pass = pa_k * e_pass + (1 - pa_k) * eff[REFUSED]
+    # The expected effect of each entry if its move is not blocked, column sets only where they matter.
+    e_pass = eff[SUCCESS]
+    ob, un, fl, of = br.obliging_cols, br.uncertain_cols, br.failing_cols, br.offer_cols
+    if len(ob):
+        pk = p_keep[:, br.move[ob]]
+        e_pass[:, ob] += pk * eff[B_KEPT][:, ob] + (1 - pk) * eff[B_BROKEN][:, ob]
+    if len(un):
+        e_pass[:, un] *= p_success[:, br.move[un]]
+    if len(fl):
+        e_pass[:, fl] += (1 - p_success[:, br.move[fl]]) * eff[FAILURE][:, fl]
+    if len(of):
+        pa = accept[:, br.move[of]]
+        e_pass[:, of] = pa * e_pass[:, of] + (1 - pa) * eff[REFUSED][:, of]
     block_prob = np.zeros((W, M, A))
     for b, kb, mb in br.blockers:
         gain = ((eff[BLOCKED][:, kb] - e_pass[:, kb]) * wt[:, b, tgt[kb]]) @ br.to_move[np.ix_(kb, mb)]
         block_prob[:, mb, b] = quantal(b, gain)
     expected = e_pass
     if len(br.blockers):
-        bl_k = (1.0 - np.prod(1.0 - block_prob, axis=2))[:, br.move]
-        expected = bl_k * eff[BLOCKED] + (1 - bl_k) * e_pass
-    value = (expected * wt[:, br.owner, tgt]) @ br.to_move + _obligation_pull(game, w, wt, p_success)
+        bc = br.blockable_cols
+        bl = 1.0 - np.prod(1.0 - block_prob[:, br.move[bc]], axis=2)
+        expected[:, bc] = bl * eff[BLOCKED][:, bc] + (1 - bl) * e_pass[:, bc]
+    value = (expected * np.take(wt.reshape(W, -1), br.owner_target, axis=1)) @ br.to_move + _obligation_pull(game, w, wt, p_success)
     value = normalise(game, mover_pers, value)
     return Policy(legal, value, choice_logit(game, value, legal, temper), block_prob, accept, wt)
+
+
+def _chances_after_others(game: Game, br: Branches, x, total, contrib, p_now) -> np.ndarray:
+    """[W, M]: each move's success chance at the state the other leaders' expected moves leave."""
+    ch = game.move_chances
+    if not len(ch.logistic):
+        return p_now
+    z = ch.c0[ch.logistic] + (x + total) @ ch.C[ch.logistic].T - contrib @ br.own_chance_terms
+    p = p_now.copy()
+    p[:, ch.logistic] = logit(z)
+    return p
+
+
+def _move_chance_worth(game: Game, br: Branches, wt, pi0, p_success) -> np.ndarray:
+    """[W, A, T]: value of moving the chances of other leaders' moves (e.g. patrols that make a
+    smuggling run likelier to fail), by what their success rather than failure brings each leader.
+    A change made by a leader who resolves after the move counts as it fades into the next turn."""
+    ch = game.move_chances
+    out = np.zeros_like(wt)
+    position = np.argsort(game.resolution_order)  # where each actor resolves in a turn
+    gains = wt @ (br.delta[ch.logistic, SUCCESS] - br.delta[ch.logistic, FAILURE]).T  # [W, A, L]
+    for i, m in enumerate(ch.logistic):
+        cols = np.flatnonzero(ch.C[m])
+        p = p_success[:, m]
+        gain = gains[:, :, i]  # [W, A]: the move succeeding rather than failing, to each leader
+        dp = (pi0[:, m] * p * (1 - p))[:, None] * ch.C[m, cols]  # [W, C]
+        timing = np.where((position < position[game.move_owner[m]])[:, None], 1.0, game.fade[cols][None, :])  # [A, C]
+        out[:, :, cols] += dp[:, None, :] * gain[:, :, None] * timing[None]
+    return out
 
 
 def _obligation_pull(game: Game, w: Worlds, wt: np.ndarray, p_success: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ COMMANDS = [
     "schema",
     "list",
     "blocs",
+    "lens",
     "batch",
     "compare",
     "replay",

@@ -84,6 +84,16 @@ class Chances:
     C: np.ndarray  # [N, T]
     logistic: np.ndarray  # [L] indices of the logistic ones
 
+    def values_of(self, x: np.ndarray, which: np.ndarray) -> np.ndarray:
+        """[W]: the probability of chance which[w] in world w."""
+        p = self.fixed[which].astype(float)
+        lg = np.flatnonzero(self.kind[which] == LOGISTIC)
+        if len(lg):
+            n = which[lg]
+            z = self.c0[n] + np.einsum("wt,wt->w", x[lg], self.C[n])
+            p[lg] = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        return p
+
     def values(self, x: np.ndarray) -> np.ndarray:
         """[W, N] probabilities in each world (0 for 'otherwise')."""
         p = np.broadcast_to(self.fixed, (x.shape[0], len(self.fixed))).copy()

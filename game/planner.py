@@ -107,15 +107,73 @@ def _seat_weighted(game: Game, x, persona, in_seat) -> np.ndarray:
 
 
 def _tail(game: Game, sim: Worlds, persona, slot, gamma, h: int, total: int) -> np.ndarray:
-    """The rest of the horizon after the rollout: deviations from the long-run levels fade
-    as the fast AI assumes, turns past a certain end of term count at `beyond_term_weight`."""
+    """The rest of the horizon after the rollout, valued as the fast AI values a lasting change:
+    deviations from the long-run levels fade, turns past a certain end of term count at
+    `beyond_term_weight`, and an open obligation is kept or broken as its bound leader's
+    quantal response to the same valuation prefers."""
+    rows = np.arange(len(persona))
+    seat = (sim.persona[rows, slot] == persona, sim.term_end[rows, slot])
+    value = _fading(game, sim.x, persona, seat, sim.turn, gamma, h, total)
+    for j in np.flatnonzero((sim.due >= 0).any(axis=0)):
+        open_ = np.flatnonzero(sim.due[:, j] >= 0)
+        kept, broken = _settled(game, sim.x[open_], j)
+        b = int(game.obligation_actor[j])
+        pb = sim.persona[open_, b]
+        seat_b = (np.ones(len(open_), dtype=bool), sim.term_end[open_, b])
+        gain = (_fading(game, kept, pb, seat_b, sim.turn, game.patience[pb], h, total)
+                - _fading(game, broken, pb, seat_b, sim.turn, game.patience[pb], h, total))
+        p_keep = 1.0 / (1.0 + np.exp(-np.clip(game.rationality[pb] * 100.0 * gain / game.stakes[pb], -50, 50)))
+        mine = (seat[0][open_], seat[1][open_])
+        args = (persona[open_], mine, sim.turn, gamma[open_], h, total)
+        value[open_] += (p_keep * _fading(game, kept, *args) + (1 - p_keep) * _fading(game, broken, *args)
+                         - _fading(game, sim.x[open_], *args))
+    return value
+
+
+def _settled(game: Game, x: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """The state if obligation j is kept (its move succeeds, then on_kept) or broken (on_broken)."""
+    et = game.effects
+    fulfil = et.delta[game.move_block(game.obligation_fulfil[j], 0)]
+    kept = x + fulfil + et.delta[game.obligation_block0 + 2 * j]
+    broken = x + et.delta[game.obligation_block0 + 2 * j + 1]
+    return np.clip(kept, game.target_min, game.target_max), np.clip(broken, game.target_min, game.target_max)
+
+
+def _geometric(r: np.ndarray, k0, k1) -> np.ndarray:
+    """Sum of r^k for k in [k0, k1), element-wise (k0, k1 broadcast against r)."""
+    k0, k1 = np.asarray(k0, dtype=float), np.maximum(np.asarray(k1, dtype=float), k0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = (r ** k0 - r ** k1) / (1.0 - r)
+    return np.where(np.abs(1.0 - r) > 1e-12, s, k1 - k0)
+
+
+def _fading(game: Game, x0: np.ndarray, persona, seat, turn: int, gamma, h: int, total: int) -> np.ndarray:
+    """Sum over turns k = h .. total-1 of gamma^k times the payoff of a state whose deviations
+    from the long-run levels fade (x_k = anchor + (x0 - anchor) * fade^(k-h)); turns after the
+    seat is lost (seat = (in office now, turn the term surely ends)) count at beyond_term_weight
+    and without the value of office. Closed form: every term is a geometric series, computed
+    once per distinct (persona, discount, end of office) and shared by the rows that have it."""
     anchor = np.concatenate([game.level, game.pair_propensity])
-    dev = sim.x - anchor
-    in_seat = sim.persona[np.arange(len(persona)), slot] == persona
-    term_end = sim.term_end[np.arange(len(persona)), slot]
-    out = np.zeros(len(persona))
-    for k in range(h, total):
-        x = anchor + dev * game.fade ** (k - h)
-        still = in_seat & (sim.turn + (k - h) < term_end)
-        out += gamma ** k * _seat_weighted(game, np.clip(x, game.target_min, game.target_max), persona, still)
-    return out
+    dev = (x0 - anchor) / game.fade ** h  # so that the deviation at turn k is dev * fade^k
+    in_seat, term_end = seat
+    split = np.where(in_seat, np.clip(term_end - turn + h, h, total), h)
+    gamma = np.asarray(gamma, dtype=float)
+    keys, first, inv = np.unique(np.stack([persona, split, gamma.view(np.int64)], axis=1), axis=0,
+                                 return_index=True, return_inverse=True)
+    inv = inv.ravel()
+    g, sp, after = gamma[first][:, None], split[first][:, None], game.beyond_term[persona[first]][:, None]
+
+    def G(r):  # [U, ...] -> gathered to rows
+        return (_geometric(r, h, sp) + after * _geometric(r, sp, total))[inv]
+
+    w = game.weight_target[persona]  # [N, T]
+    value = (w * (anchor - game.payoff_base)).sum(axis=1) * G(g)[:, 0] + (w * dev * G(g * game.fade)).sum(axis=1)
+    if len(game.ix_weight):
+        mine = game.ix_persona[None, :] == persona[:, None]  # [N, I]
+        a_bar = game.ix_a0 + game.ix_a1 * anchor[game.ix_a]
+        b_bar = game.ix_b0 + game.ix_b1 * anchor[game.ix_b]
+        da, db = game.ix_a1 * dev[:, game.ix_a], game.ix_b1 * dev[:, game.ix_b]  # [N, I]
+        fa, fb = game.fade[game.ix_a], game.fade[game.ix_b]
+        terms = a_bar * b_bar * G(g) + a_bar * db * G(g * fb) + da * b_bar * G(g * fa) + da * db * G(g * fa * fb)
+        value += (np.where(mine, game.ix_weight * terms, 0.0)).sum(axis=1)
+    return value + game.office[persona] * _geometric(g, h, sp)[inv][:, 0]

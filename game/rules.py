@@ -234,11 +234,12 @@ def _change_seats(game: Game, w: Worlds, chosen: np.ndarray) -> None:
         w.term_end[rows, slot] = game.term_end[persona]
         keep = game.outcome_keep[o[rows]]
         F = game.n_factors
-        for r, a, k in zip(rows, slot, keep):
-            if k < 1.0:
-                qs = np.concatenate([game.pair_of[a, :a], game.pair_of[a, a + 1 :]])
-                prop = game.pair_propensity[qs]
-                w.x[r, F + qs] = prop + k * (w.x[r, F + qs] - prop)
+        for a in np.unique(slot[keep < 1.0]):
+            sel = rows[(slot == a) & (keep < 1.0)]
+            k = game.outcome_keep[o[sel]][:, None]
+            qs = F + np.concatenate([game.pair_of[a, :a], game.pair_of[a, a + 1 :]])
+            prop = game.pair_propensity[qs - F]
+            w.x[np.ix_(sel, qs)] = prop + k * (w.x[np.ix_(sel, qs)] - prop)
     renew = on & (game.outcome_renews[o] >= 0)
     if renew.any():
         rows = np.flatnonzero(renew)
@@ -299,7 +300,7 @@ def resolve(game: Game, w: Worlds, choices: np.ndarray, decisions: Decisions) ->
         for move, answer in decisions.consents.items():
             accepted[ms == move] = answer
         refused = acting & ~blocked & (game.move_offer_to[ms] >= 0) & ~accepted
-        chance = game.move_chances.values(w.x)[rows, ms]
+        chance = game.move_chances.values_of(w.x, ms)
         success = acting & ~blocked & ~refused & (success_u[:, a] < chance)
         variant = np.where(blocked, BLOCKED, np.where(refused, REFUSED, np.where(success, SUCCESS, FAILURE)))
         res.result[:, a] = np.where(acting, variant, -1)

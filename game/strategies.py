@@ -102,4 +102,27 @@ def make(spec: str) -> Strategy:
     raise ValueError(f"unknown strategy '{spec}'; use fast, planner, human or scripted:MOVE[,MOVE...]")
 
 
-__all__ = ["Strategy", "FastAI", "Planner", "Scripted", "Human", "make", "AI_KINDS", "NO_MOVE"]
+def parse_spec(text: str | None):
+    """The computer's strategy as written on a command line: 'fast', 'planner' or
+    'scripted:MOVE,...' for every AI leader, or 'ACTOR=SPEC;ACTOR=SPEC' per leader
+    (None: what the scenario says). Raises ValueError with a message for a bad spec."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    if "=" not in text:
+        make(text)
+        return text
+    out = {}
+    for part in text.split(";"):
+        actor, _, spec = part.partition("=")
+        actor, spec = actor.strip(), spec.strip()
+        if not actor or not spec:
+            raise ValueError(f"'{part}' is not ACTOR=STRATEGY (e.g. kim=planner;trump=fast)")
+        if spec == "human":
+            raise ValueError("'human' is not a computer strategy; use --humans for the teams' leaders")
+        make(spec)
+        out[actor] = spec
+    return out
+
+
+__all__ = ["Strategy", "FastAI", "Planner", "Scripted", "Human", "make", "parse_spec", "AI_KINDS", "NO_MOVE"]

@@ -32,6 +32,7 @@ from game.batch.manifest import MANIFEST, MAX_RUNS, MAX_SEED, SCENARIO_COPY, Man
 from game.batch.progress import Progress
 from game.batch.worker import ChunkTask
 from game.errors import BatchError
+from game.strategies import parse_spec
 
 RESULT_FILES = ("runs.csv", "runs.parquet", "points.csv", "steps", "summary.json", "summary.md")
 MAX_SUMMARY_BYTES = 256 << 20
@@ -63,6 +64,7 @@ class Request:
     resume: bool = False
     scheduler: str | None = None
     plots: bool = True
+    ai: str | None = None  # the computer's strategy, as on the command line (None: the scenario's)
     progress: bool | None = None  # None: on a terminal only
     quiet: bool = False
 
@@ -124,11 +126,13 @@ def resume_command(p: Prepared, out: bool = True) -> str:
         args += ["--design", p.design.text]
     if r.steps:
         args.append("--steps")
+    if r.ai:
+        args += ["--ai", r.ai]
     return shlex.join(args)
 
 
 def _identity(m: dict) -> dict:
-    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps")
+    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps", "ai")
     out = {k: m.get(k) for k in keys}
     out["sha256"] = m.get("scenario", {}).get("sha256")
     return out
@@ -139,6 +143,17 @@ def _describe_difference(old: Manifest, new: dict) -> str:
     names = {"sha256": "scenario file contents", "version": "program version"}
     diffs = [f"{names.get(k, k)}: {a[k]!r} there, {b[k]!r} here" for k in a if a[k] != b[k]]
     return "; ".join(diffs)
+
+
+def _check_ai(text: str | None, actor_ids: list[str]) -> None:
+    """--ai names strategies that exist and leaders of this scenario."""
+    try:
+        ai = parse_spec(text)
+    except ValueError as e:
+        raise BatchError(f"--ai: {e}") from None
+    unknown = [a for a in (ai if isinstance(ai, dict) else {}) if a not in actor_ids]
+    if unknown:
+        raise BatchError(f"--ai: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(actor_ids)}")
 
 
 def prepare(req: Request) -> Prepared:
@@ -203,6 +218,7 @@ def prepare(req: Request) -> Prepared:
         points = _sweep_points(req, base, path, layout, settings, sweeps)
         inputs = [Input("sweep", s.path, all(_is_number(p.values[s.path]) for p in points)) for s in sweeps]
         x = None
+    _check_ai(req.ai, list(layout.actor_ids))
 
     # --- plan
     notes = []
@@ -228,6 +244,7 @@ def prepare(req: Request) -> Prepared:
         "design": ({"kind": design.kind, "n": design.n, "sha256": dz.fingerprint(x), "sampler": "SALib"}
                    if design is not None else None),
         "steps": bool(req.steps),
+        "ai": req.ai,
         "points": len(points),
         "start_method": START_METHOD,
     }
@@ -420,6 +437,7 @@ def _tasks(p: Prepared, chunks: list[Chunk]) -> list[ChunkTask]:
             inputs=tuple(p.inputs),
             values=tuple(tuple(p.points[c.point + k].values[q] for q in paths) for k in range(c.points)),
             steps=bool(p.request.steps),
+            ai=parse_spec(p.request.ai),
         )
         for c in chunks
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .common import whole_number
+from .common import AI_HELP, ai_spec, whole_number
 
 NAME = "batch"
 HELP = "Run a scenario many times headless (Monte Carlo) and summarise how likely each outcome is."
@@ -38,6 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (extra 'cluster')")
     p.add_argument("--chunk-size", type=whole_number, metavar="K", help="worlds per chunk (default: about four per worker, 250..2000 worlds)")
     p.add_argument("--no-plots", dest="plots", action="store_false", help="skip the PNG plots")
+    p.add_argument("--ai", type=ai_spec, default=None, metavar="SPEC", help=AI_HELP + " (the planner is far slower)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         scheduler=args.scheduler,
         plots=args.plots,
+        ai=args.ai,
     )
     try:
         return run_batch(req).status

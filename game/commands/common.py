@@ -48,3 +48,18 @@ def whole_number(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+
+
+AI_HELP = ("how the computer plays: fast (default: what the scenario says), planner (Monte Carlo look-ahead), "
+           "scripted:MOVE[,MOVE...], or per leader, e.g. 'kim=planner;trump=fast'")
+
+
+def ai_spec(text: str) -> str:
+    """argparse type for --ai: checked here, kept as text (it goes into manifests and commands)."""
+    from ..strategies import parse_spec
+
+    try:
+        parse_spec(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text

@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+from .common import AI_HELP, ai_spec
+
 NAME = "play"
 HELP = "Play a scenario in a window: the class at the table, the AI for the other leaders."
 
@@ -24,6 +26,7 @@ def add_arguments(p):
     p.add_argument("--screen", choices=["start", "table", "debrief", "menu", "help"], default=None,
                    help="with --screenshot: which screen to capture (default: the one the options lead to)")
     p.add_argument("--worlds", type=int, default=400, help="AI-only worlds to compare with in the debrief (default 400)")
+    p.add_argument("--ai", type=ai_spec, default=None, metavar="SPEC", help=AI_HELP)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -61,7 +64,14 @@ def run(args) -> int:
             if unknown:
                 print(f"summit play: error: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(ids)}", file=sys.stderr)
                 return 2
-            session = Session.new(path, humans, args.seed, scenario=scenario)
+            from game.strategies import parse_spec
+
+            ai = parse_spec(args.ai)
+            unknown = [a for a in (ai if isinstance(ai, dict) else {}) if a not in ids]
+            if unknown:
+                print(f"summit play: error: --ai: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(ids)}", file=sys.stderr)
+                return 2
+            session = Session.new(path, humans, args.seed, scenario=scenario, ai=ai)
         else:
             session = None
     except (engine.ScenarioProblem, ValueError) as exc:

@@ -252,7 +252,7 @@ class App:
             if s.batch and s.batch.get("dir"):
                 new = Session.from_batch(s.batch["dir"], s.batch["run"])
             else:
-                new = Session.new(s.scenario_path, s.humans, s.seed, scenario=s.scenario)
+                new = Session.new(s.scenario_path, s.humans, s.seed, scenario=s.scenario, ai=s.model.ai_spec)
         except Exception as exc:  # noqa: BLE001
             if self.strict:
                 raise
