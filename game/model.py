@@ -24,7 +24,8 @@ GAME_FORMAT = "summit-game-2"
 
 
 def _x(model: SummitModel) -> np.ndarray:
-    return model.state.worlds.x.copy()
+    """Every world's state at the close of the last turn (row 0: the start), before the next turn's events."""
+    return model.state.x_closed
 
 
 def _compile(scenario) -> Game:

@@ -67,6 +67,7 @@ class State:
         self.opening: list[int] = []  # outcomes that opened the current turn (world 0)
         self.last: rules.Resolution | None = None
         self._policy: ai.Policy | None = None
+        self.x_closed = self.worlds.x.copy()  # every world's state when the last turn closed (before new events)
         self._open()
 
     # --- OpenSpiel's core ---------------------------------------------------------------------
@@ -189,6 +190,7 @@ class State:
         res = rules.resolve(g, w, full, rules.Decisions(pol.block_prob, pol.accept_prob, blocks, consents))
         turn = self.turn
         earned = rules.close_turn(g, w, res)
+        self.x_closed = w.x.copy()
         self.last = res
         record = None
         if self.keep_history:
@@ -332,6 +334,7 @@ class State:
         state.records = [TurnRecord(**r) for r in data["records"]]
         state.last = None
         state._policy = None
+        state.x_closed = state.worlds.x.copy()
         return state
 
     def fingerprint(self) -> str:
