@@ -140,7 +140,7 @@ def _show_path(path: tuple) -> str:
 def _show_value(v: Any, limit: int = 40) -> str:
     if isinstance(v, str):
         s = v if len(v) <= limit else v[: limit - 3] + "..."
-        return repr(s)
+        return repr(s)  # repr escapes control characters: a message is always one line
     if isinstance(v, bool):
         return "true" if v else "false"
     if v is None:
@@ -956,7 +956,7 @@ class _Translator:
             tag = ctx.get("tag", "")
             opts = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
             hint = S.closest(tag, opts)
-            return self.problem(path + ("kind",), f"kind '{tag}' is not allowed" + (f" (did you mean '{hint}'?)" if hint else "") + f"; allowed: {ctx.get('expected_tags', '')}")
+            return self.problem(path + ("kind",), f"kind {_show_value(tag)} is not allowed" + (f" (did you mean '{hint}'?)" if hint else "") + f"; allowed: {ctx.get('expected_tags', '')}")
         if etype in ("duplicate_id", "term_date", "bounds", "term", "references") or etype not in _PYDANTIC_TYPES:
             return self.problem(path, err.msg)
         return self.problem(path, err.msg[:1].lower() + err.msg[1:] if err.msg else etype)
