@@ -188,11 +188,46 @@ def history(state: State) -> list[TurnReport]:
     return [report(state, r) for r in state.records]
 
 
-def verdicts(state: State, world: int = 0) -> dict[str, str]:
-    """Each leader's score against standing still (the opening state held every turn)."""
+def ai_measure(state: State, world: int = 0) -> dict[str, tuple[float, float]]:
+    """What the AI optimises, for the game played so far: each seat's payoffs discounted by its
+    holder's patience, plus the months after the game (`horizon_after_end`) valued from the final
+    state as the AI values a lasting change; and the same for standing still. {actor: (value, base)}."""
+    from .planner import _fading
+
     g = state.game
-    persona = state.worlds.persona[world : world + 1]
-    baseline = rules.payoff(g, g.x_init[None, :], persona)[0] * max(state.turn, 1)
+    T, H = state.turn, g.scenario.horizon_after_end
+    persona = state.worlds.persona[world]
+    if world != 0 or len(state.records) != T:  # no record of each month (a batch world): the measure needs them
+        return {}
+    payoffs = np.array([r.payoffs for r in state.records]).reshape(T, g.n_actors)
+    lineups = np.array([r.personas for r in state.records] + [list(persona)] * H).reshape(T + H, g.n_actors)
+    still = rules.payoff(g, np.tile(g.x_init, (T + H, 1)), lineups)  # [T + H, A]
+    out = {}
+    for a, aid in enumerate(g.actor_ids):
+        p = persona[a:a + 1]
+        gamma = g.patience[p]
+        seat = (np.ones(1, dtype=bool), state.worlds.term_end[world, a:a + 1])
+        played = float((gamma[0] ** np.arange(T) * payoffs[:, a]).sum())
+        played += float(_fading(g, state.worlds.x[world:world + 1], p, seat, T, gamma, T, T + H)[0]) if H else 0.0
+        out[aid] = (played, float((gamma[0] ** np.arange(T + H) * still[:, a]).sum()))
+    return out
+
+
+def standing_still(state: State, world: int = 0) -> np.ndarray:
+    """[A] each seat's score had the opening state held every turn, under whoever held the seat
+    each turn (the recorded line-ups of world 0; otherwise today's, every turn)."""
+    g = state.game
+    lineups = [r.personas for r in state.records] if world == 0 and len(state.records) == state.turn else []
+    lineups = np.array(lineups or [state.worlds.persona[world]] * max(state.turn, 1))
+    return rules.payoff(g, np.tile(g.x_init, (len(lineups), 1)), lineups).sum(axis=0)
+
+
+def verdicts(state: State, world: int = 0) -> dict[str, str]:
+    """Each leader's score against standing still (the opening state held every turn), and the
+    same comparison as the AI counts it (see ai_measure)."""
+    g = state.game
+    baseline = standing_still(state, world)
+    measure = ai_measure(state, world)
     out = {}
     for i, a in enumerate(g.actor_ids):
         score, base = state.worlds.scores[world, i], baseline[i]
@@ -203,5 +238,12 @@ def verdicts(state: State, world: int = 0) -> dict[str, str]:
             word = "gained ground"
         else:
             word = "lost ground"
-        out[a] = f"{state.actor_name(a, world)} {word}: {score:.2f} points vs {base:.2f} had nothing changed."
+        text = f"{state.actor_name(a, world)} {word}: {score:.2f} points vs {base:.2f} had nothing changed"
+        if a in measure:
+            text += f" (the AI's measure: {measure[a][0]:.2f} vs {measure[a][1]:.2f})"
+        out[a] = text + "."
     return out
+
+
+AI_MEASURE_NOTE = ("Points: the sum of each month's payoff. The AI's measure, what computer leaders maximise, "
+                   "discounts later months by patience and adds the months after the game.")

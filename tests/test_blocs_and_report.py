@@ -35,9 +35,26 @@ def test_blocs_bad_input():
 
 
 def test_article_report_is_generated_from_simulations(tmp_path):
-    text = article_report.build(worlds=60, seed=5)
-    assert "Kim ends closer to Putin than to Trump" in text
-    assert "## Variants" in text and "Wilson" in text
-    out = tmp_path / "report.md"
-    assert article_report.main(["--worlds", "30", "--seed", "1", "--out", str(out)]) == 0
-    assert out.read_text().startswith("# Does the article's argument show?")
+    from game.compiled import Game
+    from game.loader import load_scenario
+    from game.model import simulate
+    from game.report.document import Settings, build, pct
+
+    settings = Settings(worlds=40, seed=5, sensitivity_worlds=8, lens_turns=1, lens_draws=4, sensitivity_limit=3)
+    text = build(settings)
+    for heading in ("## What is assumed and what emerges", "## The headline against rationality",
+                    "## Which numbers the headline rests on", "## The lens: is it a strategic game?",
+                    "## Waiting and the election", "## Variants"):
+        assert heading in text
+    assert set(settings.figures) == {"headline-vs-rationality.png", "headline-sensitivity.png"}
+    assert all(png.startswith(b"\x89PNG") for png in settings.figures.values())
+    # the headline figure is the one an independent run of the same worlds gives
+    out = simulate(Game(load_scenario(BASELINE)), 5, 40)
+    rel = out["relations"]
+    k = int((rel[:, 0, 1] > rel[:, 0, 2]).sum())
+    assert f"**Kim ends closer to Putin than to Trump** in {pct(k, 40)} of worlds" in text
+    report = tmp_path / "docs" / "report.md"
+    assert article_report.main(["--worlds", "20", "--seed", "1", "--sensitivity-worlds", "4", "--sensitivity-numbers", "2", "--lens-turns", "0",
+                                "--out", str(report)]) == 0
+    assert report.read_text().startswith("# Does the article's argument show?")
+    assert (tmp_path / "docs" / "report" / "headline-sensitivity.png").is_file()

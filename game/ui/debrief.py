@@ -15,6 +15,7 @@ import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UIProgressBar, UITextBox
 
+from game import narrate
 from game.ui import badges, charts
 from game.ui import draw as D
 from game.ui import engine
@@ -187,7 +188,7 @@ class DebriefScreen(Screen):
         D.text(surf, "Scores and verdicts", L.font(19, True), T.NAVY, L.p(22, 66))
         scores, verdicts, partners = self.scores, self.verdicts, self.partners
         ids = s.actor_ids
-        rh = min(56, 208 / max(1, len(ids)))
+        rh = min(56, 178 / max(1, len(ids)))
         for k, a in enumerate(ids):
             y = 96 + k * rh
             img = badges.badge(st.actor_portrait(a), st.actor_name(a), T.hex_colour(st.actor_colour(a)), L.n(min(44, rh - 6)))
@@ -199,7 +200,9 @@ class DebriefScreen(Screen):
             v = str(verdicts.get(a, ""))
             v = v.split(": ", 1)[-1] if ": " in v else v
             if rh >= 40:
-                D.text(surf, v, L.font(15), T.TEXT, L.p(72, y + 26), max_width=L.n(570))
+                D.text(surf, v, L.font(14), T.TEXT, L.p(72, y + 26), max_width=L.n(570))
+        D.paragraph(surf, narrate.AI_MEASURE_NOTE, L.font(12), T.MUTED, L.r(22, 96 + len(ids) * rh, 616, 30),
+                    line_gap=1.0, max_lines=2)
 
         # alignment chart over the whole game
         area = L.r(10, 318, 640, 222)
