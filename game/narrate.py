@@ -136,7 +136,7 @@ def question_text(state: State, q: Question) -> str:
     if q.kind == BLOCK:
         return f"{proposer} proposes '{label}'. Will {decider} block it?"
     terms = " ".join(offer_terms(state, g.move_index[q.move_id])[1:])
-    return f"{proposer} offers '{label}'. Will {decider} accept? {terms}".rstrip()
+    return f"{proposer} makes an offer: {label}. Will {decider} accept? {terms}".rstrip()
 
 
 def event_lines(game: Game, outcomes: list[int]) -> list[str]:
