@@ -181,7 +181,7 @@ def worth(game: Game, w: Worlds, now: np.ndarray | None = None) -> np.ndarray:
     """[W, A, T]: what one unit of lasting change in each target is worth to each leader now
     (`now`: this turn's marginal weights, if already computed)."""
     W, A, T, F = w.size, game.n_actors, game.n_targets, game.n_factors
-    R = max(game.turns + game.scenario.horizon_after_end - w.turn, 1)
+    R = max(game.turns + game.horizon_after_end - w.turn, 1)
     pers = w.persona
     starts = _segments(game, w, R)
     chances = _event_chances(game, w)

@@ -129,6 +129,8 @@ class Game:
         self.actor_ids = tuple(a.id for a in s.actors)
         self.factor_ids = tuple(f.id for f in s.factors)
         self.turns = s.turns
+        self.horizon_after_end = int(s.horizon_after_end)  # turns past the end the AI still counts
+        self.planner_rollouts, self.planner_horizon = int(s.planner.rollouts), int(s.planner.horizon)
         self.n_actors, self.n_factors = len(self.actor_ids), len(self.factor_ids)
         self.actor_index = {a: i for i, a in enumerate(self.actor_ids)}
         self.factor_index = {f: i for i, f in enumerate(self.factor_ids)}

@@ -78,7 +78,7 @@ def stage_game(state: State, actors: list[str] | None = None, draws: int = 64) -
     res = rules.resolve(g, w, choices, decisions)
     rules.close_turn(g, w, res)
     payoff = np.zeros((n_profiles, len(players)))
-    total = g.turns + g.scenario.horizon_after_end - state.turn
+    total = g.turns + g.horizon_after_end - state.turn
     for k, a in enumerate(players):
         persona = persona_before[:, a]
         value = _tail(g, w, persona, np.full(rows, a), g.patience[persona], 0, total)

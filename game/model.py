@@ -121,8 +121,8 @@ class SummitModel(mesa.Model):
             return self._plan
         chosen = tuple(slots) if slots is not None else tuple(
             a.slot for a in self.agents if isinstance(a.strategy, strategies.Planner))
-        settings = self.game.scenario.planner
-        result = planner.plan(self.game, self.state.worlds, chosen, self.state.policy(), settings.rollouts, settings.horizon)
+        g = self.game
+        result = planner.plan(g, self.state.worlds, chosen, self.state.policy(), g.planner_rollouts, g.planner_horizon)
         if slots is None:
             self._plan = result
         return result

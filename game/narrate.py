@@ -195,7 +195,7 @@ def ai_measure(state: State, world: int = 0) -> dict[str, tuple[float, float]]:
     from .planner import _fading
 
     g = state.game
-    T, H = state.turn, g.scenario.horizon_after_end
+    T, H = state.turn, g.horizon_after_end
     persona = state.worlds.persona[world]
     if world != 0 or len(state.records) != T:  # no record of each month (a batch world): the measure needs them
         return {}

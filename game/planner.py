@@ -75,7 +75,7 @@ def _rollouts(game: Game, w: Worlds, rows: np.ndarray, cands: list, pol: ai.Poli
     slot = np.array([a for a, _ in cands])[cand]
     persona = w.persona[world, slot]
     gamma = game.patience[persona]
-    start, total = w.turn, game.turns + game.scenario.horizon_after_end - w.turn
+    total = game.turns + game.horizon_after_end - w.turn
     acc = np.zeros(len(world))
     first = True
     h = 0
