@@ -174,7 +174,7 @@ def report(state: State, record: TurnRecord, names: dict[str, str] | None = None
             news = f"{names[g.actor_ids[g.move_offer_to[m]]]} refuses. " + news
         rep.actions.append(ActionReport(g.actor_ids[a], names[g.actor_ids[a]], mv.id, mv.label, RESULT_WORDS[r], by, news,
                                         mv.rationale, record.chance[a], record.roll[a]))
-    for j, word in [(j, "kept") for j in record.kept] + [(j, "broken") for j in record.broken]:
+    for j, word in [(j, "kept") for j in record.kept] + [(j, "broke") for j in record.broken]:
         m = g.obligation_move[j]
         bound = g.actor_ids[g.obligation_actor[j]]
         news = g.effects.news[g.obligation_block0 + 2 * j + (0 if word == "kept" else 1)]
