@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,13 +106,13 @@ class Branches:
                     self.scaled[v].append((int(c[0]), int(src), float(lo), float(hi)))
 
 
-_branches: dict[int, Branches] = {}
+_branches: weakref.WeakKeyDictionary[Game, Branches] = weakref.WeakKeyDictionary()  # per live game, never by id()
 
 
 def branches(game: Game) -> Branches:
-    b = _branches.get(id(game))
-    if b is None or b.delta.shape[0] != game.n_moves:
-        b = _branches[id(game)] = Branches(game)
+    b = _branches.get(game)
+    if b is None:
+        b = _branches[game] = Branches(game)
     return b
 
 

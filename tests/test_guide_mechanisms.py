@@ -326,3 +326,16 @@ def test_the_rationality_table_and_yes_no_figures_in_the_guide():
     assert [round(math.exp(r), 1) for r in (0.5, 1, 1.5, 2)] == [1.6, 2.7, 4.5, 7.4]
     assert [round(math.exp(r)) for r in (3, 5)] == [20, 148]
     assert [round(100 * logistic(1 * gain)) for gain in (1, 3, 0)] == [73, 95, 50]
+
+
+def test_a_game_gets_its_own_values_whatever_games_came_before():
+    """The examples are compiled one after another here, as a report or a design batch compiles
+    variants: each game's AI values must not depend on games compiled (and freed) before it."""
+    import gc
+
+    first = SummitModel(Game(ELECTION), seed=2).state.policy().value.copy()
+    for _ in range(20):
+        SummitModel(Game(DEALS), seed=1).state.policy()
+        gc.collect()
+        again = SummitModel(Game(ELECTION), seed=2).state.policy().value
+        np.testing.assert_array_equal(again, first)
