@@ -201,7 +201,7 @@ def ai_measure(state: State, world: int = 0) -> dict[str, tuple[float, float]]:
         return {}
     payoffs = np.array([r.payoffs for r in state.records]).reshape(T, g.n_actors)
     lineups = np.array([r.personas for r in state.records] + [list(persona)] * H).reshape(T + H, g.n_actors)
-    still = rules.payoff(g, np.tile(g.x_init, (T + H, 1)), lineups)  # [T + H, A]
+    still = rules.payoff(g, np.tile(g.x_init, (T + H, 1)), lineups, np.arange(T + H)[:, None] < g.term_end[lineups])  # [T + H, A]
     out = {}
     for a, aid in enumerate(g.actor_ids):
         p = persona[a:a + 1]
@@ -219,7 +219,8 @@ def standing_still(state: State, world: int = 0) -> np.ndarray:
     g = state.game
     lineups = [r.personas for r in state.records] if world == 0 and len(state.records) == state.turn else []
     lineups = np.array(lineups or [state.worlds.persona[world]] * max(state.turn, 1))
-    return rules.payoff(g, np.tile(g.x_init, (len(lineups), 1)), lineups).sum(axis=0)
+    in_office = np.arange(len(lineups))[:, None] < g.term_end[lineups]
+    return rules.payoff(g, np.tile(g.x_init, (len(lineups), 1)), lineups, in_office).sum(axis=0)
 
 
 def verdicts(state: State, world: int = 0) -> dict[str, str]:

@@ -92,7 +92,9 @@ def _rollouts(game: Game, w: Worlds, rows: np.ndarray, cands: list, pol: ai.Poli
             choices[np.arange(len(world)), slot] = np.array([m for _, m in cands])[cand]
         res = rules.resolve(game, sim, choices, rules.Decisions(blocks, accept, {}, {}))
         rules.close_turn(game, sim, res)
-        acc += gamma ** h * _seat_weighted(game, sim.x, persona, sim.persona[np.arange(len(world)), slot] == persona)
+        every = np.arange(len(world))
+        in_seat = (sim.persona[every, slot] == persona) & (sim.turn - 1 < sim.term_end[every, slot])
+        acc += gamma ** h * _seat_weighted(game, sim.x, persona, in_seat)
         first, h = False, h + 1
     acc += _tail(game, sim, persona, slot, gamma, h, total)
     v = acc.reshape(len(rows), C, K)

@@ -356,10 +356,12 @@ def quantities(game: Game, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return game.ix_a0 + game.ix_a1 * x[:, game.ix_a], game.ix_b0 + game.ix_b1 * x[:, game.ix_b]
 
 
-def payoff(game: Game, x: np.ndarray, persona: np.ndarray) -> np.ndarray:
+def payoff(game: Game, x: np.ndarray, persona: np.ndarray, in_office: np.ndarray | None = None) -> np.ndarray:
     """[W, A]: each actor's payoff for a state, under its persona's weights: linear terms,
-    products of two quantities, and the value of holding office."""
-    out = np.einsum("wat,wt->wa", game.weight_target[persona], x - game.payoff_base) + game.office[persona]
+    products of two quantities, and the value of holding office (where in_office [W, A] says
+    the holder's term has not surely ended; default: everywhere)."""
+    office = game.office[persona] if in_office is None else np.where(in_office, game.office[persona], 0.0)
+    out = np.einsum("wat,wt->wa", game.weight_target[persona], x - game.payoff_base) + office
     if len(game.ix_weight):
         qa, qb = quantities(game, x)
         slot = game.persona_slot[game.ix_persona]
@@ -379,7 +381,7 @@ def close_turn(game: Game, w: Worlds, res: Resolution | None = None) -> np.ndarr
             if res is not None:
                 res.broken |= broken
     dynamics(game, w)
-    earned = payoff(game, w.x, w.persona)
+    earned = payoff(game, w.x, w.persona, w.turn < w.term_end)
     w.scores += earned
     w.turn += 1
     w.opened = False

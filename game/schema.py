@@ -800,6 +800,9 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
                 need(o.renew.actor, actors, "actor", op + ("renew", "actor"))
                 if o.renew.date <= s.start_date:
                     out.append((op + ("renew", "date"), f"the renewed term date {o.renew.date} must be after the scenario starts ({s.start_date})"))
+                elif isinstance(ev, ScheduledEvent) and months_between(s.start_date, o.renew.date) <= months_between(s.start_date, ev.date):
+                    out.append((op + ("renew", "date"), f"the renewed term date {o.renew.date} must fall after the month of "
+                                f"the event itself ({ev.date}): it is when the next term ends"))
                 if o.replace is not None and o.replace.actor == o.renew.actor:
                     out.append((op + ("renew",), f"an outcome cannot both replace and renew '{o.renew.actor}'; use two outcomes"))
 
