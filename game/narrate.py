@@ -149,6 +149,21 @@ def event_lines(game: Game, outcomes: list[int]) -> list[str]:
     return out
 
 
+def promises(state: State, world: int = 0) -> list[str]:
+    """Every open obligation in words: who must do what, by which month, under which offer."""
+    g = state.game
+    out = []
+    for j, due in enumerate(state.worlds.due[world]):
+        if due < 0:
+            continue
+        bound = g.actor_ids[g.obligation_actor[j]]
+        move = g.moves[g.obligation_fulfil[j]].label
+        offer = g.moves[g.obligation_move[j]].label
+        out.append(f"{state.actor_name(bound, world)} promised to '{move}' by the end of "
+                   f"{g.date_of_turn(int(due)).strftime('%B %Y')} (the deal '{offer}').")
+    return out
+
+
 def pending_events(state: State) -> list[str]:
     return event_lines(state.game, state.opening)
 

@@ -102,7 +102,8 @@ HELP_HTML = "".join([
     "plays. The moves resolve together, events happen, and the news says what happened and why.<br><br>",
     "<b>Keys</b><br>",
     "<b>1–9</b> pick a move &nbsp; <b>Enter</b> confirm / ready &nbsp; <b>Space</b> continue, play the next turn<br>",
-    "<b>B</b> block, <b>L</b> let it pass (veto questions) &nbsp; <b>C</b> big chart of the turns so far<br>",
+    "<b>B</b> block, <b>L</b> let it pass (veto questions) &nbsp; <b>A</b> accept, <b>R</b> refuse (offers) "
+    "&nbsp; <b>C</b> big chart of the turns so far<br>",
     "<b>Esc</b> menu: resume, save, load, restart, quit &nbsp; <b>Ctrl+S</b> save &nbsp; <b>H</b> or <b>F1</b> help "
     "&nbsp; <b>F11</b> full screen<br><br>",
     "<b>Reading the table</b><br>",
@@ -114,6 +115,9 @@ HELP_HTML = "".join([
     "a leader played by the class.<br>",
     "The dashboard shows every factor of the scenario: its level now (bar), its history (line) and its change "
     "since last turn (arrow), and the months left until each election.<br><br>",
+    "<b>Offers and promises.</b> Some moves are offers: the leader they are made to accepts or refuses. An offer "
+    "can bind someone to a later move (a promise) within a few months; the news panel lists open promises and their "
+    "deadlines, and says when one is kept or broken.<br><br>",
     "<b>Secret choices.</b> With several human leaders, a hand-over screen hides one team's choice from the next: "
     "pass the keyboard, then press Enter.",
 ])

@@ -165,6 +165,22 @@ class Session:
     def question_text(self, q) -> str:
         return narrate.question_text(self.state, q)
 
+    def promises(self) -> list[str]:
+        """Open promises in words, with their deadlines."""
+        return narrate.promises(self.state)
+
+    def office_change(self, aid: str) -> tuple[str, int] | None:
+        """The next vote or end of term for a seat's current holder: (what, months from now), or None."""
+        g, w, turn = self.game, self.state.worlds, self.state.turn
+        a = g.actor_index[aid]
+        votes = [t for e, t, _ in g.replacing[a] if t >= turn and not w.fired[0, e]]
+        if votes:
+            return "Election", min(votes) - turn
+        if w.term_end[0, a] < 10**6:
+            kind = self.state.persona(aid).term.kind
+            return ("Election" if kind == "election" else "End of term"), int(w.term_end[0, a]) - turn
+        return None
+
     # --- the turn flow ----------------------------------------------------------------
 
     def begin_turn(self):

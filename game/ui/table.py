@@ -200,8 +200,11 @@ class TableScreen(Screen):
     def move_html(self, mv) -> str:
         s = self.session
         if mv is None:
-            return ("Pick a move: click it or press its number. Here you will read what the move does, why a leader "
-                    "would choose it and what it is expected to change. Then press Enter to confirm.")
+            head = [f"<font color=#b8431b><b>This month:</b></font> {html.escape(ev)}" for ev in s.pending_events()]
+            head += [f"<font color=#b8431b><b>Open promise:</b></font> {html.escape(p)}" for p in s.promises()]
+            return "<br>".join(head + ["Pick a move: click it or press its number. Here you will read what the move does, "
+                                       "why a leader would choose it and what it is expected to change. Then press Enter "
+                                       "to confirm."])
         esc = html.escape
         parts = [f"<b>{esc(mv.label)}</b>: {esc(mv.description)}", f"<i>Why: {esc(mv.rationale)}</i>"]
         if getattr(mv, "blockable_by", ()):
@@ -210,6 +213,8 @@ class TableScreen(Screen):
         exp = self.expected_lines(mv)
         if exp:
             parts.append("<b>Expected if it works:</b> " + "; ".join(esc(x) for x in exp))
+        if getattr(mv, "offer_to", None):
+            parts.append("<font color=#b8431b><b>An offer:</b></font> " + " ".join(esc(t) for t in mv.terms))
         return "<br>".join(parts)
 
     def veto_html(self, q) -> str:
@@ -233,10 +238,12 @@ class TableScreen(Screen):
         s = self.session
         esc = html.escape
         hist = list(s.history)
+        head = [f"<font color=#b8431b><b>This month:</b></font> {esc(ev)}" for ev in s.pending_events()]
+        head += [f"<font color=#b8431b><b>Open promise:</b></font> {esc(p)}" for p in s.promises()]
         if not hist:
-            return (f"<b>{esc(s.scenario.title)}</b><br>{esc(s.scenario.summary)}<br><br>"
-                    "<i>The news of each turn will appear here, newest first.</i>")
-        out = []
+            return "<br>".join(head + [f"<b>{esc(s.scenario.title)}</b><br>{esc(s.scenario.summary)}<br><br>"
+                                       "<i>The news of each turn will appear here, newest first.</i>"])
+        out = head + ([""] if head else [])
         colours = {"success": "#007a55", "failed": "#8a6500", "blocked": "#b8431b", "refused": "#b8431b"}
         for rep in list(reversed(hist))[:8]:
             out.append(f"<b>{esc(engine.month_label(rep.date))}</b>")
@@ -772,7 +779,7 @@ class TableScreen(Screen):
         s = self.session
         rows = [("factor", (k, f)) for k, f in enumerate(s.scenario.factors)]
         for a in s.scenario.actors:
-            if a.term.kind != "none" and a.term.date is not None:
+            if s.office_change(a.id) is not None or (a.term.kind != "none" and a.term.date is not None):
                 rows.append(("term", a))
         vetoes = [a for a in s.scenario.actors if a.veto]
         if vetoes:
@@ -827,11 +834,11 @@ class TableScreen(Screen):
                     if pts:
                         pygame.draw.circle(img, T.NAVY, (int(pts[-1][0]), int(pts[-1][1])), L.n(3))
             elif kind == "term":
-                months = engine.months_until(st.date, obj.term.date)
-                what = "Election" if obj.term.kind == "election" else "End of term"
+                change = s.office_change(obj.id)
+                what, months = change if change is not None else ("Next vote", -1)
                 D.text(img, f"{what}: {s.short_name(obj.id)}", fnt, T.TEXT, L.p(x, line1), "midleft")
                 txt = (f"in {months} month{'s' if months != 1 else ''}" if months > 0 else
-                       "this month" if months == 0 else "passed")
+                       "this month" if months == 0 else "none ahead")
                 D.text(img, txt, L.font(fs + 2, True), T.VERMILLION if 0 <= months <= 3 else T.NAVY, L.p(x, line2), "midleft")
             elif kind == "veto":
                 D.text(img, s.game.scenario.veto_label, fnt, T.TEXT, L.p(x, line1), "midleft", max_width=L.n(colw))
