@@ -672,7 +672,7 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
                     out.append((p + ("turn",), f"turn window is empty: min {lo} > max {hi}"))
             elif isinstance(c, (AllCondition, AnyCondition)):
                 key = "all" if isinstance(c, AllCondition) else "any"
-                if depth >= MAX_CONDITION_DEPTH:
+                if depth > MAX_CONDITION_DEPTH:
                     out.append((p + (key,), f"conditions are nested more than {MAX_CONDITION_DEPTH} deep; flatten them"))
                 else:
                     conditions(getattr(c, key), p + (key,), depth + 1)
