@@ -31,3 +31,33 @@ def tiny_game(tiny_data) -> Game:
 
 def make_game(data: dict) -> Game:
     return Game(Scenario.model_validate(data))
+
+
+# --- building small scenarios for hand-computed cases --------------------------------------
+
+
+def quiet(data: dict) -> dict:
+    """Remove every random number that moves the state (shocks, noise, random events), so a
+    turn can be computed by hand; factors still revert and relations still drift."""
+    for f in data["factors"]:
+        f["dynamics"]["volatility"] = 0
+    data["relations"]["volatility"] = 0
+    data["events"] = []
+    for am in data["moves"]:
+        for m in am["moves"]:
+            for key in ("effects", "on_failure", "on_blocked"):
+                for e in m.get(key, {}).get("factors", []) + m.get(key, {}).get("relations", []):
+                    e.pop("noise", None)
+    return data
+
+
+def move_of(data: dict, move_id: str) -> dict:
+    """The dict of a move in scenario data (to edit it in place)."""
+    return next(m for am in data["moves"] for m in am["moves"] if m["id"] == move_id)
+
+
+def add_move(data: dict, actor: str, move: dict) -> dict:
+    """Append a move to an actor's list (label, description and rationale filled in)."""
+    full = {"label": move["id"][:40], "description": "A test move.", "rationale": "Test.", **move}
+    next(am for am in data["moves"] if am["actor"] == actor)["moves"].append(full)
+    return full
