@@ -51,7 +51,10 @@ def seat_strategies(game: Game, humans=(), ai=None) -> list[strategies.Strategy]
             spec = ai.get(aid, game.personas[slot].ai)
         else:
             spec = ai or game.personas[slot].ai
-        out.append(strategies.make(spec))
+        strategy = strategies.make(spec)
+        if isinstance(strategy, strategies.Scripted):  # one spec for all names every leader's moves
+            strategy = strategy.for_seat(game, slot, strict=isinstance(ai, dict))
+        out.append(strategy)
     return out
 
 

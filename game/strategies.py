@@ -58,6 +58,18 @@ class Scripted(Strategy):
         self.move_ids = move_ids
         self.name = "scripted:" + ",".join(move_ids)
 
+    def for_seat(self, game, slot: int, strict: bool = True) -> Strategy:
+        """This rule for one seat: its leader's moves among the given ones (strict: all must be
+        his), or the fast AI if none are; ValueError for a move id the scenario lacks."""
+        unknown = [m for m in self.move_ids if m not in game.move_index]
+        if unknown:
+            raise ValueError(f"'{unknown[0]}' is not a move of any leader in this scenario")
+        own = [m for m in self.move_ids if game.move_owner[game.move_index[m]] == slot]
+        if strict and len(own) < len(self.move_ids):
+            other = next(m for m in self.move_ids if m not in own)
+            raise ValueError(f"'{other}' is not a move of {game.actor_ids[slot]}")
+        return Scripted(*own) if own else FastAI()
+
     def choose(self, model, slot: int) -> np.ndarray:
         g = model.game
         picks = model.state.ai_choice(slot)
