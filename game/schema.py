@@ -650,6 +650,12 @@ def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
             pair(re_.between, path + ("relations", i, "between"))
             if re_.scale is not None:
                 quantity(re_.scale, path + ("relations", i, "scale"))
+        targets = [(fe.factor, fe.scale, ("factors", i)) for i, fe in enumerate(e.factors)]
+        targets += [(frozenset(re_.between), re_.scale, ("relations", i)) for i, re_ in enumerate(e.relations)]
+        for target, scale, where in targets:
+            if scale is not None and sum(t == target for t, _, _ in targets) > 1:
+                out.append((path + where + ("scale",), "a scaled effect must be the only effect on its factor or relation "
+                            "in this list; merge the entries into one"))
 
     obligations = [m.id for am in s.moves for m in am.moves if m.offer is not None and m.offer.obligation is not None]
 

@@ -136,6 +136,20 @@ def test_effect_scaled_by_a_relation_and_clipped(tiny_copy):
     assert state.factors()["sanctions"] == pytest.approx(sanctions_close(100.0), abs=1e-12)
 
 
+def test_a_scaled_effect_shares_its_target_with_no_other_entry(tiny_copy):
+    """The engine cannot apply a scaled and a plain change to one target in one block: the
+    validator says so at the line, instead of the engine failing later."""
+    import yaml
+
+    from game.loader import ScenarioError, load_text
+
+    move_of(tiny_copy, "b_smuggle")["effects"]["factors"].append(
+        {"factor": "sanctions", "delta": 2, "scale": {"factor": "oil", "at_min": 0, "at_max": 1}})
+    with pytest.raises(ScenarioError, match=r"tiny\.yaml:\d+:\d+: moves\[1\]\.moves\[1\]\.effects\.factors\[1\]\.scale: "
+                                            "a scaled effect must be the only effect on its factor"):
+        load_text(yaml.safe_dump(tiny_copy, sort_keys=False), "tiny.yaml")
+
+
 def test_scale_multiplies_the_noise_too(tiny_copy):
     data = quiet(tiny_copy)
     data["factors"][0]["dynamics"]["reversion"] = 0
