@@ -139,6 +139,8 @@ class Game:
         self._compile_personas()
         self._compile_events()
         self._compile_moves()
+        self.event_conditions = tuple(  # after moves and outcomes: a condition may name either
+            self._condition_list(ev.preconditions) if isinstance(ev, RandomEvent) else None for ev in self.events)
         self._resolve_obligation_refs()
         self.effects = self._effect_table(self._blocks)
         del self._blocks
@@ -320,8 +322,6 @@ class Game:
             [months_between(s.start_date, ev.date) if isinstance(ev, ScheduledEvent) else -1 for ev in self.events], dtype=np.intp)
         self.event_probability = np.array([ev.probability if isinstance(ev, RandomEvent) else 1.0 for ev in self.events])
         self.event_once = np.array([ev.once if isinstance(ev, RandomEvent) else True for ev in self.events], dtype=bool)
-        self.event_conditions = tuple(
-            self._condition_list(ev.preconditions) if isinstance(ev, RandomEvent) else None for ev in self.events)
         outcomes = [(e, o) for e, ev in enumerate(self.events) for o in ev.outcomes]
         self.outcome_ids = tuple(o.id for _, o in outcomes)
         self.outcome_labels = tuple(o.label for _, o in outcomes)

@@ -412,6 +412,23 @@ def test_all_any_and_obligation_conditions(tiny_copy):
     assert {(False, True), (True, True), (False, False)} <= inner  # the nested branch was decided every way
 
 
+def test_random_events_may_wait_for_a_move_or_an_outcome(tiny_copy):
+    data = quiet(tiny_copy)
+    outcome = {"id": "oil_up", "label": "Oil jumps", "effects": {"factors": [{"factor": "oil", "delta": 20}]}}
+    data["events"] = [  # in a turn, events resolve in the order listed, each seeing what came before
+        {"kind": "random", "id": "glut", "label": "Glut", "probability": 1.0, "rationale": "Toy.",
+         "preconditions": [{"outcome": "oil_up", "happened": True}],
+         "outcomes": [{"id": "oil_down", "label": "Oil falls", "effects": {"factors": [{"factor": "oil", "delta": -5}]}}]},
+        {"kind": "random", "id": "oil_shock", "label": "Oil shock", "probability": 1.0, "rationale": "Toy.",
+         "preconditions": [{"move": "b_smuggle", "taken": True}], "outcomes": [outcome]},
+    ]
+    game = make_game(data)
+    state = play(game, 1, {}, {"b": "b_smuggle"})
+    assert state.outcomes() == ["oil_up"] and state.factors()["oil"] == 90.0  # the turn after the ghost ships sailed
+    state.apply_actions(WAIT)
+    assert state.outcomes() == ["oil_down", "oil_up"] and state.factors()["oil"] == 85.0
+
+
 def test_conditions_nested_four_deep_are_checked(tiny_copy):
     data = quiet(tiny_copy)
     leaf = {"factor": "sanctions", "op": ">", "value": 0}
