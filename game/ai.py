@@ -204,7 +204,8 @@ def worth(game: Game, w: Worlds, now: np.ndarray | None = None) -> np.ndarray:
             if partner is not None:  # ... count the share of them a successor would keep
                 qs = F + pairs_of[a]
                 kept = keep[rows][:, partner[a, pairs_of[a]]]  # [n, A-1, U]
-                horizon[rows, a, qs] = np.einsum("nqu,uq->nq", h[:, None, :] * kept, G[:, p][:, qs])
+                at = (rows, a, qs) if isinstance(rows, slice) else (rows[:, None], a, qs)  # [n, A-1] either way
+                horizon[at] = np.einsum("nqu,uq->nq", h[:, None, :] * kept, G[:, p][:, qs])
     out = (marginal_weights(game, w) if now is None else now) * horizon
     _add_election_worth(game, w, out, chances, R)
     return out

@@ -247,6 +247,29 @@ def test_renew_moves_the_term_date_and_the_ai_discounts_after_it(tiny_copy):
     assert state.policy().worth[0, A, game.factor_index["sanctions"]] == pytest.approx(expected, rel=1e-12)
 
 
+def test_ai_worth_when_worlds_have_different_leaders_and_another_election_is_coming(tiny_copy):
+    """After a first election replaced A in some worlds only, a second one (whose successor keeps
+    half the relations) is still ahead: every world values it as it would alone."""
+    data = quiet(tiny_copy)
+    data["events"] = []
+    for eid, date in (("first", "2019-05-30"), ("second", "2019-08-30")):
+        event = election(date, 0.5, keep_relations=0.5)
+        event["id"] = eid
+        for o in event["outcomes"]:
+            o["id"] = f"{eid}_{o['id']}"
+        event["outcomes"][1]["replace"]["successor"]["name"] = f"Leader A ({eid})"
+        data["events"].append(event)
+    game = make_game(data)
+    batch = State(game, 3, 8)
+    batch.apply_actions(batch.ai_choices())  # turn 1 opens with the first election
+    assert len(set(batch.worlds.persona[:, A])) == 2  # A lost in some worlds, not in all
+    worth = batch.policy().worth
+    for k in range(8):
+        alone = State(game, 3, np.array([k]))
+        alone.apply_actions(alone.ai_choices())
+        np.testing.assert_allclose(alone.policy().worth[0], worth[k], rtol=1e-12, err_msg=f"world {k}")
+
+
 # --- offers, consent and obligations -------------------------------------------------------------
 
 
