@@ -268,7 +268,7 @@ def scenarios(draw) -> dict:
     outcome_ids = [f"o{k}" for k in range(2 * n_events)]
 
     def condition(depth: int):
-        kinds = ["factor", "relation", "turn", "move"] + (["outcome"] if outcome_ids else []) + (["obligation"] if obligations else [])
+        kinds = ["factor", "relation", "turn", "move"] + (["outcome"] if outcome_ids else []) + (["obligation"] * 3 if obligations else [])
         if depth < 4:
             kinds += ["all", "any"]
         kind = draw(st.sampled_from(kinds))
@@ -318,17 +318,19 @@ def scenarios(draw) -> dict:
     events = []
     for e in range(n_events):
         seat = draw(st.sampled_from(actors))
+        scheduled = draw(st.booleans())
+        when = draw(st.integers(0, turns - 1)) if scheduled else 0
         stay = {"id": outcome_ids[2 * e], "label": "Stays", "chance": chance() if draw(st.booleans()) else draw(st.floats(0, 1)),
                 "effects": effects()}
-        if draw(st.booleans()):
-            stay["renew"] = {"actor": seat, "date": date(draw(st.integers(1, turns + 6)))}
+        if draw(st.booleans()):  # a renewed term ends after the month of the event that renews it
+            stay["renew"] = {"actor": seat, "date": date(draw(st.integers(when + 1, turns + 6)))}
         go = {"id": outcome_ids[2 * e + 1], "label": "Goes", "effects": effects()}
         if draw(st.booleans()):
             go["replace"] = {"actor": seat, "keep_relations": draw(unit), "successor": {
                 "name": f"Successor {e}", "title": "Leader", "rationality": draw(st.floats(0, 5)), "payoff": payoff(seat)}}
         event = {"id": f"e{e}", "label": f"Event {e}", "rationale": "Gen.", "outcomes": [stay, go]}
-        if draw(st.booleans()):
-            event.update(kind="scheduled", date=date(draw(st.integers(0, turns - 1))))
+        if scheduled:
+            event.update(kind="scheduled", date=date(when))
         else:
             event.update(kind="random", probability=draw(unit), once=draw(st.booleans()))
             if draw(st.booleans()):

@@ -625,23 +625,6 @@ def test_a_finished_game_refuses_more_turns(tiny_game):
         state.legal_actions("a")
 
 
-def test_the_ai_never_reads_another_games_tables(tiny_data):
-    """Games compiled one after another (as a batch of scenario variants is) each get their own
-    move branches, even when Python reuses a freed game's id."""
-    import copy
-    import gc
-
-    from game import ai
-
-    for k in range(12):
-        data = copy.deepcopy(tiny_data)
-        move_of(data, "b_smuggle")["effects"]["factors"][0]["delta"] = float(k - 6)
-        game = make_game(data)
-        np.testing.assert_array_equal(ai.branches(game).delta, ai.Branches(game).delta)
-        del game
-        gc.collect()
-
-
 def test_compiled_game_is_frozen(tiny_game):
     with pytest.raises(AttributeError, match="immutable"):
         tiny_game.turns = 3
