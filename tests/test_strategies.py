@@ -249,3 +249,17 @@ def test_seats_follow_the_scenario_unless_told(tiny_copy):
 
 def test_batch_run_accepts_a_path_like_the_front_door():
     assert SummitModel(str(TINY), rng=1).game.actor_ids == ("a", "b", "c")
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("scripted:zzz", "--ai: 'zzz' is not a move of any leader in this scenario"),
+    ("b=scripted:a_wait", "--ai: 'a_wait' is not a move of b"),
+    ("zed=fast", "--ai: unknown leader(s) zed; choose from a, b, c"),
+])
+def test_batch_refuses_a_strategy_that_cannot_play_before_it_starts(tmp_path, capsys, spec, message):
+    from game.cli import main
+
+    out = tmp_path / "runs"
+    assert main(["batch", str(TINY), "--runs", "5", "--seed", "1", "--ai", spec, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()  # nothing started, nothing to resume

@@ -145,15 +145,14 @@ def _describe_difference(old: Manifest, new: dict) -> str:
     return "; ".join(diffs)
 
 
-def _check_ai(text: str | None, actor_ids: list[str]) -> None:
-    """--ai names strategies that exist and leaders of this scenario."""
+def _check_ai(text: str | None, game) -> None:
+    """--ai names strategies that exist, and leaders and moves of this scenario (before any run starts)."""
+    from game.model import seat_strategies
+
     try:
-        ai = parse_spec(text)
+        seat_strategies(game, ai=parse_spec(text))
     except ValueError as e:
         raise BatchError(f"--ai: {e}") from None
-    unknown = [a for a in (ai if isinstance(ai, dict) else {}) if a not in actor_ids]
-    if unknown:
-        raise BatchError(f"--ai: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(actor_ids)}")
 
 
 def prepare(req: Request) -> Prepared:
@@ -207,7 +206,8 @@ def prepare(req: Request) -> Prepared:
     if varies and sweeps:
         raise BatchError("a batch has either sweeps (--sweep) or a design (--vary with --design), not both")
     try:
-        layout = Layout.of(Game(parse_scenario(base, str(path))))
+        game = Game(parse_scenario(base, str(path)))
+        layout = Layout.of(game)
     except ScenarioError as e:
         raise BatchError(f"{req.scenario} with {', '.join(s.text for s in settings)} is not a valid scenario:\n{e}") from None
     if design is not None:
@@ -218,7 +218,7 @@ def prepare(req: Request) -> Prepared:
         points = _sweep_points(req, base, path, layout, settings, sweeps)
         inputs = [Input("sweep", s.path, all(_is_number(p.values[s.path]) for p in points)) for s in sweeps]
         x = None
-    _check_ai(req.ai, list(layout.actor_ids))
+    _check_ai(req.ai, game)
 
     # --- plan
     notes = []
