@@ -27,7 +27,7 @@ from conftest import TINY, make_game
 from game.catalog import shipped_scenarios
 from game.compiled import BLOCKED, REFUSED, Game
 from game.model import SummitModel, simulate
-from game.state import CONSENT, State
+from game.state import BLOCK, CONSENT, State
 
 SHIPPED = shipped_scenarios()
 SOAK_EXAMPLES = int(os.environ.get("SUMMIT_CONFORMANCE_EXAMPLES", "300"))
@@ -410,27 +410,19 @@ def test_the_generator_uses_every_mechanism():
                     "ObligationCondition", "interaction", "office", "renew", "replace"}
 
 
-def test_consent_questions_are_asked_in_generated_games():
-    """The random driver answers consent questions too (not only vetoes)."""
-    data = None
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-    @given(scenarios())
-    def find(d):
-        nonlocal data
-        if data is None and any(m.get("offer") for am in d["moves"] for m in am["moves"]):
-            data = d
-
-    find()
-    game = make_game(data)
-    kinds = set()
-    for play_seed in range(30):
+def test_the_random_driver_answers_consent_and_veto_questions(shipped_games):
+    """Random play reaches both kinds of question (the baseline has offers and vetoes), and
+    both answers to each."""
+    game = shipped_games["vladivostok-2019"]
+    answers_seen = set()
+    for play_seed in range(3):
         state = game.new_state(play_seed, humans=game.actor_ids)
         while not state.is_terminal():
             choices, answers = random_turn(state, random.Random(hash((play_seed, state.turn))))
-            kinds.update(k for k, _, _ in answers)
+            answers_seen.update((kind, yes) for (kind, _, _), yes in answers.items())
             state.apply_actions(choices, answers)
-    assert CONSENT in kinds
+            check(state)
+    assert answers_seen == {(CONSENT, True), (CONSENT, False), (BLOCK, True), (BLOCK, False)}
 
 
 def test_tiny_conforms():
