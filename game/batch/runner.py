@@ -40,6 +40,32 @@ START_METHOD = "spawn"  # fixed: same behaviour on Linux, macOS and Windows
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_FRAMEWORK_THREADS", "NUMEXPR_NUM_THREADS")
 
 
+SMALL_BATCH = 5_000  # worlds: below this, starting worker processes (about a second) costs more than it saves
+
+
+def default_workers(runs: int, cores: int | None = None, load: float | None = None) -> tuple[int, str]:
+    """How many local workers when --workers is not given, and why (said on the progress line).
+
+    Measured on 2 cores: a second worker pays only when the batch is big enough to cover its
+    start-up and a core is really free; on a busy machine one worker was faster than two.
+    """
+    cores = cpu_count() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows
+            load = 0.0
+    if cores <= 1:
+        return 1, "one core"
+    if runs < SMALL_BATCH:
+        return 1, f"a small batch ({runs:,} runs): starting worker processes would cost more than they save"
+    idle = max(0.0, cores - load)
+    n = max(1, min(cores, int(idle + 0.5)))
+    if n == 1:
+        return 1, f"load average {load:.2f} leaves no second core idle of {cores}"
+    return n, f"{n} of {cores} cores idle (load average {load:.2f})"
+
+
 def cpu_count() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -89,6 +115,7 @@ class Prepared:
     varies: list = field(default_factory=list)  # designs.Vary
     design: object = None  # designs.Design
     notes: list[str] = field(default_factory=list)  # said before the batch starts (e.g. --workers capped)
+    workers_why: str = ""  # why the default number of workers (empty when --workers was given)
 
     @property
     def pooled(self) -> bool:
@@ -234,7 +261,13 @@ def prepare(req: Request) -> Prepared:
     existing = _check_out(out, req, manifest)
     client = connect(req.scheduler) if req.scheduler and not (existing and _finished(out, req)) else None
     # Chunks that go to a cluster are sized for its workers, not for this machine's cores.
-    workers = cluster_threads(client) if client is not None else min(req.workers or cpu_count(), cpu_count())
+    why = ""
+    if client is not None:
+        workers = cluster_threads(client)
+    elif req.workers:
+        workers = min(req.workers, cpu_count())
+    else:
+        workers, why = default_workers(req.runs * len(points))
     chunk_size = existing.chunk_size if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
     manifest["chunk_size"] = chunk_size
     key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
@@ -242,7 +275,7 @@ def prepare(req: Request) -> Prepared:
     manifest["chunks"] = len(chunks)
     manifest["key"] = key
     prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, inputs, base, chunk_size, chunks,
-                        manifest, key, workers, varies=varies, design=design, notes=notes)
+                        manifest, key, workers, varies=varies, design=design, notes=notes, workers_why=why)
     manifest["command"] = resume_command(prepared, out=False)
     manifest["arguments"] = {
         "scenario": req.scenario,
@@ -756,6 +789,8 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
     )
     if p.workers > 1 and not p.request.scheduler and 1 <= len(todo) < p.workers:
         engine += f" (one per chunk to compute: {len(todo)})"
+    if p.workers_why and not p.request.scheduler:
+        engine += f" (default: {p.workers_why}; --workers W to choose)"
     quiet = p.request.quiet
     if not quiet:
         for note in p.notes:
