@@ -75,6 +75,7 @@ class Manifest(_Model):
     sweeps: Annotated[list[SweepRecord], Field(max_length=32)]
     vary: Annotated[list[VaryRecord], Field(max_length=64)] = []
     design: DesignRecord | None = None
+    until_ci: Annotated[float, Field(strict=False, gt=0, lt=1, allow_inf_nan=False)] | None = None
     steps: StrictBool
     points: Annotated[StrictInt, Field(ge=1, le=max(MAX_POINTS, dz.MAX_POINTS))]
     chunk_size: Annotated[StrictInt, Field(ge=1, le=MAX_CHUNK)]
@@ -96,6 +97,11 @@ class Manifest(_Model):
             if made > MAX_POINTS:
                 raise ValueError(f"the sweeps make {made:,} points; at most {MAX_POINTS:,} are allowed")
             planned = self.points * -(-self.runs // self.chunk_size)
+            if self.until_ci is not None:  # no chunk straddles a checkpoint
+                from game.batch.precision import checkpoints
+
+                stops = checkpoints(self.runs)
+                planned = self.points * sum(-(-(hi - lo) // self.chunk_size) for lo, hi in zip([0] + stops, stops))
         if self.points != made:
             raise ValueError(f"points is {self.points}, but {what} give {made:,}")
         if self.chunks != planned:
@@ -106,7 +112,7 @@ class Manifest(_Model):
     def identity(self) -> dict:
         """What makes two batches the same batch (compared on --resume; see runner._identity)."""
         d = self.model_dump(mode="json", by_alias=True)
-        return {k: d[k] for k in ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps")} | {
+        return {k: d[k] for k in ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "until_ci", "steps")} | {
             "sha256": self.scenario.sha256}
 
 

@@ -83,6 +83,7 @@ class Request:
     sweeps: list[str] = field(default_factory=list)
     vary: list[str] = field(default_factory=list)  # PATH=LOW:HIGH, with `design`
     design: str | None = None  # lhs:N | sobol:N | morris:N | grid:K
+    until_ci: float | None = None  # stop once every probability's 95% interval is narrower (runs: the cap)
     steps: bool = False
     workers: int | None = None
     chunk_size: int | None = None
@@ -116,6 +117,8 @@ class Prepared:
     design: object = None  # designs.Design
     notes: list[str] = field(default_factory=list)  # said before the batch starts (e.g. --workers capped)
     workers_why: str = ""  # why the default number of workers (empty when --workers was given)
+    stops: list = field(default_factory=list)  # --until-ci checkpoints (worlds per point)
+    runs_done: int = 0  # worlds per point in the results (less than --runs when --until-ci stopped early)
 
     @property
     def pooled(self) -> bool:
@@ -149,13 +152,15 @@ def resume_command(p: Prepared, out: bool = True) -> str:
         args += ["--vary", v.text]
     if p.design is not None:
         args += ["--design", p.design.text]
+    if r.until_ci is not None:
+        args += ["--until-ci", ov.format_value(r.until_ci)]
     if r.steps:
         args.append("--steps")
     return shlex.join(args)
 
 
 def _identity(m: dict) -> dict:
-    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps")
+    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "until_ci", "steps")
     out = {k: m.get(k) for k in keys}
     out["sha256"] = m.get("scenario", {}).get("sha256")
     return out
@@ -183,6 +188,10 @@ def prepare(req: Request) -> Prepared:
         raise BatchError(f"--seed must be a whole number from 0 to {MAX_SEED} (got {req.seed})")
     if req.workers is not None and req.workers <= 0:
         raise BatchError(f"--workers must be at least 1 (got {req.workers})")
+    if req.until_ci is not None and not (isinstance(req.until_ci, (int, float)) and 0 < req.until_ci < 1):
+        raise BatchError(f"--until-ci must be an interval width above 0 and below 1, e.g. 0.02 (got {req.until_ci})")
+    if req.until_ci is not None and req.design:
+        raise BatchError("--until-ci works with plain batches and sweeps; a design fixes its runs per point")
     if req.chunk_size is not None and not 1 <= req.chunk_size <= MAX_CHUNK:
         raise BatchError(f"--chunk-size must be from 1 to {MAX_CHUNK:,} (got {req.chunk_size})")
     if req.scheduler is not None:
@@ -254,6 +263,7 @@ def prepare(req: Request) -> Prepared:
         "vary": [{"path": v.path, "low": v.low, "high": v.high, "integer": v.integer} for v in varies],
         "design": ({"kind": design.kind, "n": design.n, "sha256": dz.fingerprint(x), "sampler": "SALib"}
                    if design is not None else None),
+        "until_ci": req.until_ci,
         "steps": bool(req.steps),
         "points": len(points),
         "start_method": START_METHOD,
@@ -271,11 +281,15 @@ def prepare(req: Request) -> Prepared:
     chunk_size = existing.chunk_size if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
     manifest["chunk_size"] = chunk_size
     key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
-    chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None)
+    from game.batch.precision import checkpoints
+
+    stops = checkpoints(req.runs) if req.until_ci is not None else []
+    chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None, stops=stops)
     manifest["chunks"] = len(chunks)
     manifest["key"] = key
     prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, inputs, base, chunk_size, chunks,
-                        manifest, key, workers, varies=varies, design=design, notes=notes, workers_why=why)
+                        manifest, key, workers, varies=varies, design=design, notes=notes, workers_why=why, stops=stops,
+                        runs_done=req.runs)
     manifest["command"] = resume_command(prepared, out=False)
     manifest["arguments"] = {
         "scenario": req.scenario,
@@ -285,6 +299,7 @@ def prepare(req: Request) -> Prepared:
         "sweep": [s.text for s in sweeps],
         "vary": [v.text for v in varies],
         "design": design.text if design else None,
+        "until_ci": req.until_ci,
         "steps": bool(req.steps),
         "chunk_size": chunk_size,
     }
@@ -743,8 +758,10 @@ def _start(p: Prepared, stderr) -> Path:
     return chunk_dir
 
 
-def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, trusted: dict[int, str], timing: dict) -> None:
-    """Compute `chunks`, recording each one's checksum as its worker reports it."""
+def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, trusted: dict[int, str], timing: dict,
+             stopper=None) -> int | None:
+    """Compute `chunks`, recording each one's checksum as its worker reports it. With a
+    --until-ci `stopper`, return the checkpoint to stop at as soon as it is reached (else None)."""
     by_id = {c.id: c for c in p.chunks}
     tasks = _tasks(p, chunks)
     if p.request.scheduler:
@@ -763,6 +780,12 @@ def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, truste
         else:
             timing["steady"] += by_id[cid].size
             timing["last"] = now
+        if stopper is not None:
+            stop = stopper.settle(set(trusted))
+            if stop is not None:
+                stream.close()  # stops the workers; what they computed past the checkpoint is not used
+                return stop
+    return None
 
 
 def _execute(p: Prepared, stdout, stderr) -> Outcome:
@@ -810,11 +833,19 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
     t0 = time.monotonic()
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     timing = {"first": None, "last": None, "steady": 0, "cpu": 0.0}
+    stopper = stop = None
+    if p.stops:
+        from game.batch.precision import Stopper
+
+        stopper = Stopper(p.chunks, p.stops, float(p.request.until_ci), p.layout, len(p.points), chunk_dir)
     try:
         for attempt in range(2):
+            stop = stopper.settle(set(trusted)) if stopper is not None else None
             todo = [c for c in p.chunks if c.id not in trusted]
-            if todo:
-                _compute(p, todo, chunk_dir, progress, trusted, timing)
+            if todo and stop is None:
+                stop = _compute(p, todo, chunk_dir, progress, trusted, timing, stopper)
+            if stop is not None:
+                _stop_at(p, stop, trusted)
             bad = _verify(p, chunk_dir, trusted)
             if not bad:
                 break
@@ -822,6 +853,8 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
                 trusted.pop(c.id, None)
             progress.update(-sum(c.size for c, _ in bad))
             _discard(p, chunk_dir, bad, stderr, "read back")
+            if stopper is not None:  # decide again on the recomputed worlds
+                stopper = Stopper(p.chunks, p.stops, float(p.request.until_ci), p.layout, len(p.points), chunk_dir)
         else:
             raise BatchError(f"{len(bad)} chunk(s) in {chunk_dir} keep changing after they are written "
                              "(is another program writing there?); nothing was assembled")
@@ -842,7 +875,13 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
             with contextlib.suppress(Exception):
                 p.client.close()
     elapsed = time.monotonic() - t0
-    new_runs = total - done_runs
+    new_runs = p.runs_done * len(p.points) - done_runs
+    if stop is not None:
+        if not quiet:
+            progress.close()
+            print(f"batch: every probability's 95% interval is {stopper.width:.4f} wide or less at {stop:,} runs per point "
+                  f"(--until-ci {ov.format_value(p.request.until_ci)}" + (", the cap)" if stopper.width >= p.request.until_ci
+                                                                           else ")"), file=stderr)
 
     try:
         summary, written = finish(p, on_step=progress.phase)
@@ -887,6 +926,18 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
             file=stderr,
         )
     return Outcome(0, out, summary)
+
+
+def _stop_at(p: Prepared, stop: int, trusted: dict[int, str]) -> None:
+    """Keep the chunks before the --until-ci checkpoint `stop`; drop the others (computed past it)."""
+    chunk_dir = p.out / "chunks"
+    for c in p.chunks:
+        if c.stop > stop:
+            trusted.pop(c.id, None)
+            with contextlib.suppress(OSError):
+                (chunk_dir / c.filename).unlink()
+    p.chunks = [c for c in p.chunks if c.stop <= stop]
+    p.runs_done = stop
 
 
 def _stopped(p: Prepared, stderr, started: str, engine: str, why: str, status: int, trusted: dict[int, str]) -> Outcome:
@@ -954,13 +1005,13 @@ def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
     from game.batch.stats import QUANTILE_DEFINITION
 
     out = p.out
-    points = assemble(out, p.layout, p.points, p.chunks, p.request.runs, p.request.seed, p.inputs, p.request.steps,
+    points = assemble(out, p.layout, p.points, p.chunks, p.runs_done, p.request.seed, p.inputs, p.request.steps,
                       pooled=p.pooled, on_step=on_step)
     summary = {
         "scenario": {k: p.manifest["scenario"][k] for k in ("file", "id", "title", "sha256")},
         "version": p.manifest["version"],
         "seed": p.request.seed,
-        "runs": p.request.runs,
+        "runs": p.runs_done,
         "sets": p.manifest["sets"],
         "sweeps": p.manifest["sweeps"],
         "vary": p.manifest["vary"],
@@ -976,6 +1027,18 @@ def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
         ),
         "points": points,
     }
+    if p.stops:
+        from game.batch.precision import Watch, widest
+
+        summary["precision"] = {
+            "until_ci": p.request.until_ci,
+            "cap": p.request.runs,
+            "checkpoints": [n for n in p.stops if n <= p.runs_done],
+            "runs": p.runs_done,
+            "widest_interval": max(hi - lo for pt in points for key in ("events", "closest", "same_bloc", "bloc_splits")
+                                   for lo, hi in [(r["low"], r["high"]) for r in pt[key]]),
+            "reached": p.runs_done < p.request.runs or None,
+        }
     write_text_atomic(out / "summary.md", markdown(summary))
     t = time.monotonic()
     if p.request.plots:
