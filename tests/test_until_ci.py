@@ -72,3 +72,19 @@ def test_it_stops_at_the_cap_and_says_so(tmp_path, capsys):
 def test_bad_widths_exit_2(tmp_path, capsys, value, message):
     assert cli_main(["batch", str(TINY), "--runs", "100", "--seed", "1", "--until-ci", value, "--out", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err and not (tmp_path / "x").exists()
+
+
+def test_a_sweep_that_stops_early_numbers_its_runs_like_a_batch_of_that_size(tmp_path, capsys):
+    sweep = ["factors.oil.initial=40,120"]
+    res = run_batch(Request(str(TINY), runs=40_000, seed=3, until_ci=0.04, sweeps=sweep, out=str(tmp_path / "u"),
+                            workers=1, plots=False, quiet=True))
+    n = res.summary["runs"]
+    assert n < 40_000
+    run_batch(Request(str(TINY), runs=n, seed=3, sweeps=sweep, out=str(tmp_path / "fixed"), workers=1, plots=False,
+                      quiet=True))
+    for name in ("runs.csv", "runs.parquet", "points.csv"):
+        if (tmp_path / "fixed" / name).exists():
+            assert filecmp.cmp(tmp_path / "u" / name, tmp_path / "fixed" / name, shallow=False), name
+    assert cli_main(["replay", str(tmp_path / "u"), "--run", str(n + 5)]) == 0  # point 1, world 5
+    out = capsys.readouterr().out
+    assert "world 5" in out and "This matches the batch's row in runs.csv." in out

@@ -28,7 +28,7 @@ from game.batch import overrides as ov
 from game.batch.assemble import assemble, write_text_atomic
 from game.batch.columns import Input, columns
 from game.batch.layout import Chunk, Layout, Point, default_chunk_size, plan_chunks, MAX_CHUNK
-from game.batch.manifest import MANIFEST, MAX_RUNS, MAX_SEED, SCENARIO_COPY, Manifest, read_json, read_manifest
+from game.batch.manifest import MANIFEST, MAX_RUNS, MAX_SEED, PLAN, SCENARIO_COPY, Manifest, read_json, read_manifest, read_plan
 from game.batch.progress import Progress
 from game.batch.worker import ChunkTask
 from game.errors import BatchError
@@ -278,14 +278,19 @@ def prepare(req: Request) -> Prepared:
         workers = min(req.workers, cpu_count())
     else:
         workers, why = default_workers(req.runs * len(points))
-    chunk_size = existing.chunk_size if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
-    manifest["chunk_size"] = chunk_size
     key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
+    # How the worlds are cut into chunks is a detail of this run, kept beside the chunks
+    # (chunks/plan.json), not in the manifest: manifest.json is the same whatever the workers.
+    plan = read_plan(out, key) if existing else None
+    legacy = existing.chunk_size if existing is not None and existing.chunk_size else None
+    chunk_size = plan.chunk_size if plan else legacy or req.chunk_size or default_chunk_size(req.runs * len(points), workers)
     from game.batch.precision import checkpoints
 
     stops = checkpoints(req.runs) if req.until_ci is not None else []
     chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None, stops=stops)
-    manifest["chunks"] = len(chunks)
+    if plan and plan.chunks != len(chunks):
+        raise BatchError(f"{out / 'chunks' / PLAN}: it says {plan.chunks} chunks, but chunks of {chunk_size:,} make "
+                         f"{len(chunks)}; nothing was changed: remove the chunks folder to start again, or choose another --out")
     manifest["key"] = key
     prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, inputs, base, chunk_size, chunks,
                         manifest, key, workers, varies=varies, design=design, notes=notes, workers_why=why, stops=stops,
@@ -301,7 +306,6 @@ def prepare(req: Request) -> Prepared:
         "design": design.text if design else None,
         "until_ci": req.until_ci,
         "steps": bool(req.steps),
-        "chunk_size": chunk_size,
     }
     if existing and _finished(out, req):
         prepared.complete = True
@@ -403,7 +407,10 @@ def _finished(out: Path, req: Request) -> bool:
         summary = read_json(out / "summary.json", MAX_SUMMARY_BYTES, "batch summary")
     except (OSError, ValueError):
         return False
-    return isinstance(summary, dict) and summary.get("runs") == req.runs and summary.get("seed") == req.seed
+    if not isinstance(summary, dict) or summary.get("seed") != req.seed:
+        return False
+    prec = summary.get("precision")
+    return summary.get("runs") == req.runs or (req.until_ci is not None and isinstance(prec, dict) and prec.get("cap") == req.runs)
 
 
 def _check_out(out: Path, req: Request, manifest: dict) -> Manifest | None:
@@ -503,7 +510,7 @@ def _check_disagreement(p: Prepared, chunk_dir: Path) -> None:
             expected = (f"chunk {c.id} as worlds {c.start}..{c.stop - 1} of {_points(c.point, c.points)}" if c is not None
                         else f"only {len(p.chunks)} chunks")
             raise BatchError(
-                f"--out {p.out}: {MANIFEST} and the chunks disagree: {MANIFEST} says chunk_size {p.chunk_size:,} "
+                f"--out {p.out}: the plan and the chunks disagree: chunks/{PLAN} (or {MANIFEST}) says chunk_size {p.chunk_size:,} "
                 f"(so {expected}), but {f} holds {holds}. Nothing was changed: restore {MANIFEST}, or choose another --out"
             )
 
@@ -751,6 +758,9 @@ def _start(p: Prepared, stderr) -> Path:
         if not same:
             files.write_atomic(copy, p.scenario_bytes)
         chunk_dir = _chunk_folder(out)
+        if read_plan(out, p.key) is None:  # a plan of this batch is kept as it is (the chunks were cut by it)
+            plan = {"key": p.key, "chunk_size": p.chunk_size, "chunks": len(p.chunks)}
+            write_text_atomic(chunk_dir / PLAN, json.dumps(plan, sort_keys=True) + "\n")
     except OSError as e:
         raise BatchError(f"--out {out}: cannot write there: {files.explain(e)}") from None
     _clean_temp(out, stderr)
@@ -960,9 +970,9 @@ def _drop_chunks(p: Prepared, chunk_dir: Path) -> None:
     """Remove this batch's chunk files once its results are written (nothing else in the folder)."""
     if chunk_dir.is_symlink() or not chunk_dir.is_dir():
         return
-    for c in p.chunks:
+    for name in [c.filename for c in p.chunks] + [PLAN]:
         with contextlib.suppress(FileNotFoundError):
-            (chunk_dir / c.filename).unlink()
+            (chunk_dir / name).unlink()
     files.remove_stale_temporaries(chunk_dir)
     with contextlib.suppress(OSError):
         chunk_dir.rmdir()  # only when empty
@@ -1005,8 +1015,9 @@ def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
     from game.batch.stats import QUANTILE_DEFINITION
 
     out = p.out
+    early = len(p.points) > 1 and p.runs_done != p.request.runs  # a sweep that --until-ci stopped early
     points = assemble(out, p.layout, p.points, p.chunks, p.runs_done, p.request.seed, p.inputs, p.request.steps,
-                      pooled=p.pooled, on_step=on_step)
+                      pooled=p.pooled, on_step=on_step, renumber=early)
     summary = {
         "scenario": {k: p.manifest["scenario"][k] for k in ("file", "id", "title", "sha256")},
         "version": p.manifest["version"],
