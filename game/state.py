@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import __version__, ai, rng, rules
+from . import ai, rng, rules
 from .compiled import BLOCKED, FAILURE, SUCCESS, Game
 from .landscape import Minimum, local_minima
-from .schema import Scenario
 
 RESULT_WORDS = {SUCCESS: "success", FAILURE: "failed", BLOCKED: "blocked"}
-SAVE_FORMAT = "summit-save-1"
 
 
 @dataclass(frozen=True)
@@ -338,10 +335,14 @@ class State:
     # --- save and load ----------------------------------------------------------------------
 
     def to_json(self) -> str:
+        """The game as a save file's text (see game.saves: a checksum, read back under checks)."""
+        from .saves import dumps
+
+        return dumps(self._data())
+
+    def _data(self) -> dict:
         w = self.worlds
-        data = {
-            "format": SAVE_FORMAT,
-            "version": __version__,
+        return {
             "scenario": self.game.scenario.model_dump(mode="json"),
             "humans": list(self.humans),
             "keep_history": self.keep_history,
@@ -363,62 +364,41 @@ class State:
             "series": {"factors": np.array(self._series_f).tolist(), "pairs": np.array(self._series_q).tolist()},
             "history": [asdict(h) for h in self.history],
         }
-        return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> State:
-        """Load a saved game; a damaged or foreign file raises ValueError with a message."""
-        try:
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"this is not a Summit save file (not JSON: {exc.msg} at line {exc.lineno})") from None
-            if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
-                raise ValueError("this is not a Summit save file")
-            game = Game(Scenario.model_validate(data["scenario"]))
-            d = data["worlds"]
-            state = cls.__new__(cls)
-            state.game = game
-            state.humans = tuple(data["humans"])
-            state.keep_history = bool(data["keep_history"])
-            A, F, M, O, E = game.n_actors, game.n_factors, game.n_moves, game.n_outcomes, len(game.events)
-            W = len(d["index"])
+        """Load a saved game; a damaged, foreign or tampered file raises SaveError (a ValueError) saying why."""
+        from .saves import loads
 
-            def arr(key, dtype, shape):
-                a = np.array(d[key], dtype=dtype)
-                if a.shape != shape:
-                    raise ValueError(f"'{key}' has shape {a.shape}, expected {shape}")
-                return a
-
-            state.worlds = rules.Worlds(
-                seed=int(d["seed"]),
-                index=arr("index", np.int64, (W,)),
-                turn=int(d["turn"]),
-                factors=arr("factors", np.float64, (W, F)),
-                pairs=arr("pairs", np.float64, (W, game.n_pairs)),
-                persona=arr("persona", np.intp, (W, A)),
-                move_succeeded=arr("move_succeeded", np.int32, (W, M)),
-                move_chosen=arr("move_chosen", np.int32, (W, M)),
-                happened=arr("happened", bool, (W, O)),
-                fired=arr("fired", bool, (W, E)),
-                scores=arr("scores", np.float64, (W, A)),
-                opened=bool(d["opened"]),
-            )
-            if not 0 <= state.worlds.turn <= game.turns or (state.worlds.persona >= len(game.personas)).any():
-                raise ValueError("turn or leader out of range")
-            state._series_f = [np.array(x, dtype=np.float64) for x in data["series"]["factors"]]
-            state._series_q = [np.array(x, dtype=np.float64) for x in data["series"]["pairs"]]
-            state._pending_events = list(data["pending_events"])
-            state.history = [
-                TurnReport(h["turn"], h["date"], list(h["events"]), [ActionReport(**a) for a in h["actions"]], dict(h["payoffs"]))
-                for h in data["history"]
-            ]
-            state._policy = None
-            return state
-        except ValueError as exc:
-            raise ValueError(f"cannot load the saved game: {exc}") from None
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise ValueError(f"cannot load the saved game: the file is damaged ({type(exc).__name__}: {exc})") from None
+        game, data, arrays = loads(text)
+        d = data["worlds"]
+        state = cls.__new__(cls)
+        state.game = game
+        state.humans = tuple(data["humans"])
+        state.keep_history = data["keep_history"]
+        state.worlds = rules.Worlds(
+            seed=d["seed"],
+            index=arrays["index"],
+            turn=d["turn"],
+            factors=arrays["factors"],
+            pairs=arrays["pairs"],
+            persona=arrays["persona"].astype(np.intp),
+            move_succeeded=arrays["move_succeeded"].astype(np.int32),
+            move_chosen=arrays["move_chosen"].astype(np.int32),
+            happened=arrays["happened"],
+            fired=arrays["fired"],
+            scores=arrays["scores"],
+            opened=d["opened"],
+        )
+        state._series_f = [np.array(x, dtype=np.float64) for x in data["series"]["factors"]]
+        state._series_q = [np.array(x, dtype=np.float64) for x in data["series"]["pairs"]]
+        state._pending_events = list(data["pending_events"])
+        state.history = [
+            TurnReport(h["turn"], h["date"], list(h["events"]), [ActionReport(**a) for a in h["actions"]], dict(h["payoffs"]))
+            for h in data["history"]
+        ]
+        state._policy = None
+        return state
 
     def fingerprint(self) -> str:
         """A hash of the full world state (for tests and replays)."""

@@ -89,19 +89,13 @@ class Session:
 
     @classmethod
     def from_json(cls, text: str) -> "Session":
-        """Rebuild a session from a save; ValueError with a readable message if damaged."""
-        State = engine.state_class()
-        try:
-            state = State.from_json(text)
-        except ValueError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - any damage is a message, never a crash
-            raise ValueError(f"the saved game is damaged: {exc}") from None
+        """Rebuild a session from a save; SaveError (a ValueError) saying what is wrong otherwise."""
+        state = engine.state_class().from_json(text)
         game = state.game
-        humans = [str(h) for h in getattr(state, "humans", ())]
-        index = getattr(getattr(state, "worlds", None), "index", None)
+        humans = [str(h) for h in state.humans]
+        index = state.worlds.index
         batch = None
-        if index is not None and len(index) == 1 and int(index[0]) != 0:
+        if len(index) == 1 and int(index[0]) != 0:
             batch = {"dir": None, "run": int(index[0])}
         return cls(game.scenario, game, state, None, humans, int(state.seed), batch=batch)
 
@@ -113,11 +107,16 @@ class Session:
 
     @classmethod
     def load(cls, path) -> "Session":
+        """A saved game from a file: a regular file under a size cap, checked part by part
+        (game.saves); SaveError naming the file otherwise."""
+        from game.errors import SaveError
+        from game.saves import read
+
+        text = read(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read {path}: {exc}") from None
-        return cls.from_json(text)
+            return cls.from_json(text)
+        except SaveError as exc:
+            raise SaveError(f"{path}: {exc}") from None
 
     # --- helpers ------------------------------------------------------------------------
 
