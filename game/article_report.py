@@ -17,7 +17,7 @@ import numpy as np
 from . import __version__
 from .batch.stats import wilson
 from .catalog import shipped_scenarios
-from .files import write_atomic
+from .files import check_output, write_atomic
 from .compiled import Game
 from .loader import load_scenario
 from .state import simulate
@@ -167,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.worlds <= 0:
         p.error("--worlds must be positive")
+    try:
+        if args.out:
+            check_output(args.out)  # before the work: a device, FIFO or link there is refused, never replaced
+    except OSError as exc:
+        p.error(exc.strerror)
     text = build(args.worlds, args.seed)
     if args.out:
         write_atomic(args.out, text)

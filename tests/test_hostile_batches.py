@@ -495,10 +495,14 @@ def test_workers_are_capped_at_what_the_machine_gives(tmp_path):
 
 def test_stale_temporary_files_are_removed_on_resume(batch_dir, reference, capsys):
     (batch_dir / ".runs.csv.tmp-123-456").write_bytes(b"")
+    (batch_dir / ".steps.tmp-123").mkdir()
+    (batch_dir / ".steps.tmp-123" / "factor_series.npy").write_bytes(b"half")
     (batch_dir / "chunks" / ".chunk-00001.npz.tmp-123-456").write_bytes(b"x" * 10)
     res = resume(batch_dir, quiet=False)
     assert res.status == 0
-    assert "removed 1 unfinished temporary file(s) left by an interrupted run" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"removed 2 unfinished temporary file(s) left by an interrupted run in {batch_dir}\n" in err
+    assert f"removed 1 unfinished temporary file(s) left by an interrupted run in {batch_dir / 'chunks'}" in err
     assert not list(batch_dir.rglob("*.tmp-*"))
     same_results(reference, batch_dir)
 

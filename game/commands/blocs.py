@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from ..landscape import describe
+from ..landscape import MAX_ACTORS, describe
 from .common import CommandError, fail, open_game
+
+SHOWN = 10  # configurations listed by default; --all lists every one
 
 NAME = "blocs"
 HELP = "Print the blocs that landscape theory (Axelrod & Bennett 1993) predicts for a scenario's relations."
@@ -16,6 +18,8 @@ def add_arguments(p) -> None:
     p.add_argument("--turn", type=int, default=0, metavar="N",
                    help="first let the AI play N turns (default 0: the opening relations)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed for those N turns (default 1)")
+    p.add_argument("--all", action="store_true",
+                   help=f"list every stable configuration (default: the {SHOWN} lowest, and a summary of the rest)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -24,12 +28,16 @@ def run(args) -> int:
         game = open_game(args.scenario)
         if not 0 <= args.turn <= game.turns:
             raise CommandError(f"--turn must be between 0 and {game.turns} (the scenario's number of turns)", 2)
+        if game.n_actors > MAX_ACTORS:
+            raise CommandError(f"{args.scenario} has {game.n_actors} actors; blocs are worked out exactly (every "
+                               f"configuration) for at most {MAX_ACTORS}", 2)
         state = game.new_state(args.seed)
         for _ in range(args.turn):
             state.advance()
     except CommandError as exc:
         return fail(exc)
     minima = state.blocs()
+    shown = minima if args.all else minima[:SHOWN]
     names = [state.actor_name(a) for a in game.actor_ids]
     if args.json:
         print(json.dumps({
@@ -37,7 +45,8 @@ def run(args) -> int:
             "turn": args.turn,
             "seed": args.seed,
             "actors": game.actor_ids,
-            "configurations": [m.as_dict(game.actor_ids) for m in minima],
+            "stable_configurations": len(minima),
+            "configurations": [m.as_dict(game.actor_ids) for m in shown],
         }, indent=2))
         return 0
     when = "at the start" if args.turn == 0 else f"after {args.turn} turns (seed {args.seed})"
@@ -45,7 +54,11 @@ def run(args) -> int:
     print("Each pair is weighted by both leaders' power and their current relation; energy is the sum over")
     print("pairs split apart of power x power x relation (lower fits better). Each configuration below is")
     print("stable: no single leader would switch sides.")
-    print(f"{len(minima)} stable configuration(s), lowest energy first:")
-    for line in describe(minima, names):
+    print(f"{len(minima):,} stable configuration(s), lowest energy first:")
+    for line in describe(shown, names):
         print("  " + line)
+    rest = minima[len(shown):]
+    if rest:
+        print(f"  ... and {len(rest):,} more (energy {min(m.energy for m in rest):.2f} to {max(m.energy for m in rest):.2f}, "
+              f"together {sum(m.basin for m in rest):.0%} of starts); --all lists every one")
     return 0
