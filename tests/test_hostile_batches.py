@@ -576,3 +576,18 @@ def test_text_from_the_scenario_is_never_markup_in_plots_or_markdown(tmp_path):
     assert res.status == 0
     assert sorted(p.name for p in out.glob("*.png"))
     assert r"# Batch summary: Cost $\\frac{1}{$ \| \<b\>x\</b\>" in (out / "summary.md").read_text()
+
+
+def test_a_finished_until_ci_batch_is_recognised_as_finished(tmp_path, capsys):
+    out = tmp_path / "u"
+    req = request(out, until_ci=0.1)
+    req.runs = 20_000
+    assert run_batch(req).status == 0
+    runs = json.loads((out / "summary.json").read_text())["runs"]
+    assert runs < 20_000  # it stopped early
+    before = (out / "runs.csv").read_bytes()
+    req.resume, req.quiet = True, False
+    capsys.readouterr()
+    assert run_batch(req).status == 0
+    assert "this batch is already complete" in capsys.readouterr().err
+    assert (out / "runs.csv").read_bytes() == before
