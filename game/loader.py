@@ -62,6 +62,7 @@ from yaml.resolver import Resolver
 from game import schema as S
 from game.errors import ScenarioError
 from game.files import Refused, explain, read_limited
+from game.safetext import one_line
 
 try:  # libyaml's parser is much faster; the pure-Python one behaves the same
     from yaml import CSafeLoader as _EventSource
@@ -108,10 +109,10 @@ class Problem:
     message: str
     path: tuple = dataclasses.field(default=(), compare=False)
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # keys and values quoted from the file may hold control characters: shown escaped
         if self.line:
-            return f"{self.file}:{self.line}:{self.column}: {self.message}"
-        return f"{self.file}: {self.message}"
+            return one_line(f"{self.file}:{self.line}:{self.column}: {self.message}")
+        return one_line(f"{self.file}: {self.message}")
 
     def as_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "column": self.column, "message": self.message,

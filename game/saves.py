@@ -43,7 +43,7 @@ from . import __version__
 from .compiled import Game
 from .errors import SaveError, ScenarioError
 from .files import explain, read_limited
-from .safetext import OneLine, Prose
+from .safetext import OneLine, Prose, lines
 
 FORMAT = "summit-save"
 FORMAT_VERSION = 2
@@ -343,8 +343,8 @@ def loads(text: str, source: str | None = None) -> tuple[Game, dict, dict[str, n
     SaveError with the first problem otherwise (prefixed with `source`, e.g. the file's path)."""
     try:
         return _loads(text)
-    except SaveError as exc:
-        raise SaveError(f"{source + ': ' if source else ''}cannot load the saved game: {exc}") from None
+    except SaveError as exc:  # quoted keys and values may hold control characters: shown escaped
+        raise SaveError(lines(f"{source + ': ' if source else ''}cannot load the saved game: {exc}")) from None
 
 
 def _loads(text: str) -> tuple[Game, dict, dict[str, np.ndarray]]:

@@ -246,7 +246,7 @@ def _copy(tmp: Path) -> tuple[Path, Path]:
     return out, outside
 
 
-# --- manifests ------------------------------------------------------------------------------------
+# --- manifests (and the chunk plan beside the chunks) ---------------------------------------------
 
 
 def _manifest_unit(data) -> None:
@@ -264,15 +264,15 @@ def _manifest_unit(data) -> None:
         except BatchError as exc:
             assert "manifest.json" in str(exc)
             return
-        assert m.points >= 1 and m.chunks >= 1 and 1 <= m.chunk_size and m.runs >= 1
+        assert m.points >= 1 and m.runs >= 1 and (m.chunk_size is None or m.chunk_size >= 1)
 
 
 def _manifest_resume(data) -> None:
-    _, unfinished = batches()
     with tempfile.TemporaryDirectory() as tmp:
         out, outside = _copy(Path(tmp))
-        manifest = json.loads((out / "manifest.json").read_text())
-        (out / "manifest.json").write_text(json.dumps(data.draw(json_edit(manifest))))
+        name = data.draw(st.sampled_from(["manifest.json", "chunks/plan.json"]))
+        record = json.loads((out / name).read_text())
+        (out / name).write_text(json.dumps(data.draw(json_edit(record))))
         resume_contract(out, outside)
 
 

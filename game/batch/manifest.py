@@ -21,7 +21,7 @@ from game.batch.layout import MAX_CHUNK
 from game.batch.overrides import MAX_POINTS
 from game.errors import BatchError
 from game.files import explain, read_limited
-from game.safetext import OneLine
+from game.safetext import OneLine, one_line
 
 MANIFEST = "manifest.json"
 PLAN = "plan.json"  # in DIR/chunks/: how this run cuts the worlds into chunks (not part of what the batch is)
@@ -140,8 +140,8 @@ def read_plan(directory: str | Path, key: str) -> Plan | None:
         problem = str(exc)
     else:
         return plan if plan.key == key else None
-    raise BatchError(f"{path}: the chunk plan is damaged: {problem}; nothing was changed: "
-                     "remove the chunks folder to start again, or choose another --out")
+    raise BatchError(one_line(f"{path}: the chunk plan is damaged: {problem}; nothing was changed: "
+                     "remove the chunks folder to start again, or choose another --out"))
 
 
 def _problem(exc: ValidationError) -> str:
@@ -190,4 +190,4 @@ def read_manifest(directory: str | Path) -> Manifest:
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        raise BatchError(f"{path}: the manifest is damaged: {_problem(exc)}") from None
+        raise BatchError(one_line(f"{path}: the manifest is damaged: {_problem(exc)}")) from None
