@@ -255,7 +255,8 @@ def plot(batch: Batch, d: Discovery, path: Path) -> None:
     t = d.trajectory
     fig, ax = plt.subplots(figsize=(7.5, 5.6))
     _frame(fig, top=0.9, bottom=0.6, left=0.8, right=1.3)
-    sc = ax.scatter(t["coverage"], t["density"], c=t["restricted"], cmap="viridis", s=22, zorder=3)
+    sc = ax.scatter(t["coverage"], t["density"], c=t["restricted"], cmap="viridis", s=22, zorder=3, vmin=0,
+                    vmax=max(1, len(d.inputs)))
     ax.plot(t["coverage"], t["density"], color="#999999", linewidth=0.8, zorder=2)
     c = t.iloc[d.chosen]
     ax.scatter([c["coverage"]], [c["density"]], s=140, facecolors="none", edgecolors="#d55e00", linewidths=1.6, zorder=4,
@@ -265,7 +266,8 @@ def plot(batch: Batch, d: Discovery, path: Path) -> None:
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("coverage (share of the outcome's worlds inside the box)", fontsize=8)
     ax.set_ylabel("density (probability of the outcome inside the box)", fontsize=8)
-    fig.colorbar(sc, ax=ax, fraction=0.05).set_label("restricted inputs", fontsize=8)
+    bar = fig.colorbar(sc, ax=ax, fraction=0.05, ticks=range(len(d.inputs) + 1))
+    bar.set_label("restricted inputs", fontsize=8)
     ax.legend(fontsize=7, loc="lower left")
     ax.set_title(f"PRIM peeling trajectory for: {d.outcome}\n{caption(batch.summary)}", fontsize=9)
     with atomic_path(path) as tmp:

@@ -175,10 +175,9 @@ def plot(batch: Batch, df, path: Path, top: int = 8) -> None:
     method = live["method"].iloc[0]
     outs = list(dict.fromkeys(live["output"]))
     names = batch.problem["names"]
-    cols = min(2, len(outs))
-    rows = math.ceil(len(outs) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(7.0 * cols, 0.5 + (0.45 * len(names) + 0.9) * rows + 0.9), squeeze=False)
-    _frame(fig, top=1.0, bottom=0.5, left=3.2, right=0.3, wspace=1.6, hspace=0.6)
+    rows = len(outs)  # one panel per output, stacked: every panel has room for the input names
+    fig, axes = plt.subplots(rows, 1, figsize=(9.5, 0.4 + (0.4 * len(names) + 0.8) * rows + 1.0), squeeze=False)
+    _frame(fig, top=0.95, bottom=0.5, left=3.0, right=0.3, hspace=0.9)
     for ax in axes.flat[len(outs):]:
         ax.set_visible(False)
     keys = {"sobol": [("S1", "S1_conf", "first order S1", "#0072b2"), ("ST", "ST_conf", "total ST", "#e69f00")],
@@ -192,7 +191,7 @@ def plot(batch: Batch, df, path: Path, top: int = 8) -> None:
             ax.barh(ys + (j - (len(keys) - 1) / 2) * h, g[k], height=h * 0.9, xerr=g[conf], capsize=2, color=colour, label=label)
         if method == "morris":
             ax.plot(g["sigma"], ys, "k|", markersize=10, label="σ")
-        ax.set_yticks(ys, [p.removeprefix("actors.").removeprefix("factors.") for p in g["input"]], fontsize=7)
+        ax.set_yticks(ys, list(g["input"]), fontsize=7)
         ax.set_title(_label(out, batch.summary), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.axvline(0, color="#888888", linewidth=0.6)
