@@ -205,17 +205,17 @@ def discover(batch: Batch, outcome: str, min_coverage: float = 0.5, peel_alpha: 
 
 
 def markdown(batch: Batch, d: Discovery) -> str:
-    from game.batch.report import md
+    from game.batch.report import md, md_code
 
     s = batch.summary
     c = d.trajectory.iloc[d.chosen]
     lines = [
         f"# Scenario discovery: {md(s['scenario']['title'])}",
         "",
-        f"Outcome: `{md(d.outcome)}`, true in {100 * d.base_rate:.1f}% of all {d.points * d.runs:,} worlds "
+        f"Outcome: {md_code(d.outcome)}, true in {100 * d.base_rate:.1f}% of all {d.points * d.runs:,} worlds "
         f"({d.points:,} points × {d.runs:,} runs, seed {s['seed']}).",
         "",
-        "PRIM (EMA Workbench) over the inputs " + ", ".join(f"`{md(i)}`" for i in d.inputs) + ". Coverage: the share of "
+        "PRIM (EMA Workbench) over the inputs " + ", ".join(f"{md_code(i)}" for i in d.inputs) + ". Coverage: the share of "
         "the outcome's worlds inside the box; density: the outcome's probability inside the box; mass: the share of points.",
         "",
         f"## The box (number {d.chosen} of the peeling trajectory: the densest with coverage ≥ the minimum)",
@@ -227,18 +227,18 @@ def markdown(batch: Batch, d: Discovery) -> str:
         "| --- | ---: | ---: | --- |",
     ]
     for r in d.limits:
-        lines.append(f"| `{md(r['input'])}` | {r['low']:.4g} | {r['high']:.4g} | {r['full_low']:.4g} .. {r['full_high']:.4g} |")
+        lines.append(f"| {md_code(r['input'])} | {r['low']:.4g} | {r['high']:.4g} | {r['full_low']:.4g} .. {r['full_high']:.4g} |")
     if not d.limits:
         lines.append("| (no input restricted: the outcome does not depend on where the inputs are) | | | |")
     lines += ["", "## Cross-check: CART (the leaves where the outcome is most likely)", "",
               "| density | coverage | mass | restricts |", "| ---: | ---: | ---: | --- |"]
     for leaf in d.cart:
-        what = "; ".join(f"`{md(r['input'])}` {r['low']:.4g}..{r['high']:.4g}" for r in leaf["limits"]) or "nothing"
+        what = "; ".join(f"{md_code(r['input'])} {r['low']:.4g}..{r['high']:.4g}" for r in leaf["limits"]) or "nothing"
         lines.append(f"| {100 * leaf['density']:.1f}% | {100 * leaf['coverage']:.1f}% | {100 * leaf['mass']:.1f}% | {what} |")
     prim_inputs = {r["input"] for r in d.limits}
     cart_inputs = {r["input"] for leaf in d.cart[:1] for r in leaf["limits"]}
     agree = sorted(prim_inputs & cart_inputs)
-    lines += ["", ("Both methods restrict " + ", ".join(f"`{md(a)}`" for a in agree) + ".") if agree else
+    lines += ["", ("Both methods restrict " + ", ".join(f"{md_code(a)}" for a in agree) + ".") if agree else
               "The two methods restrict different inputs: read the box with care (a weak or noisy relation)."]
     lines += ["", "## Peeling trajectory", "", "| box | coverage | density | mass | restricted inputs |",
               "| ---: | ---: | ---: | ---: | ---: |"]
