@@ -818,10 +818,10 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
     total = p.request.runs * len(p.points)
     done_runs = sum(c.size for c in p.chunks if c.id in trusted)
     engine = f"Dask scheduler {p.request.scheduler}" if p.request.scheduler else (
-        f"{min(p.workers, max(1, len(todo)))} local process(es)" if p.workers > 1 else "this process"
+        f"{min(p.workers, len(todo))} local processes" if p.workers > 1 and len(todo) > 1 else "this process"
     )
-    if p.workers > 1 and not p.request.scheduler and 1 <= len(todo) < p.workers:
-        engine += f" (one per chunk to compute: {len(todo)})"
+    if p.workers > 1 and not p.request.scheduler and len(todo) < p.workers:
+        engine += f" (only {len(todo)} chunk(s) to compute)"
     if p.workers_why and not p.request.scheduler:
         engine += f" (default: {p.workers_why}; --workers W to choose)"
     quiet = p.request.quiet
