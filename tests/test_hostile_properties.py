@@ -12,6 +12,7 @@ game, but only one the rules could have reached: it plays to the end with every 
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import io
@@ -201,6 +202,7 @@ def request(out: Path, **kw) -> Request:
 def batches() -> tuple[Path, Path]:
     """(an untouched finished batch, an unfinished one: every chunk on disk, no results)."""
     root = Path(tempfile.mkdtemp(prefix="summit-hostile-"))
+    atexit.register(shutil.rmtree, root, True)  # built once per test process, removed when it ends
     assert run_batch(request(root / "reference")).status == 0
 
     def stop(p, **kw):
