@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .files import write_atomic
+from .files import check_output, write_atomic
 from .report.document import Settings, build
 
 
@@ -28,6 +28,14 @@ def main(argv: list[str] | None = None) -> int:
     if min(args.worlds, args.sensitivity_worlds) <= 1 or args.lens_turns < 0 or (args.sensitivity_numbers or 1) < 1:
         p.error("--worlds and --sensitivity-worlds must be at least 2, --lens-turns at least 0")
     settings = Settings(args.worlds, args.seed, args.sensitivity_worlds, args.lens_turns, sensitivity_limit=args.sensitivity_numbers)
+    try:
+        if args.out:  # before the work: a device, FIFO or link there is refused, never replaced
+            check_output(args.out)
+            folder = args.out.parent / settings.figure_dir
+            if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+                p.error(f"{folder} (where the figures go) exists and is not a folder; move it or choose another --out")
+    except OSError as exc:
+        p.error(exc.strerror)
     text = build(settings)
     if args.out is None:
         sys.stdout.write(text)

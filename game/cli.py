@@ -10,7 +10,7 @@ import os
 import sys
 
 from .errors import SummitError
-from .files import explain
+from .files import Refused, explain
 from .interrupt import describe, exit_status, raise_on_sigterm
 from .safetext import TerminalStream
 
@@ -121,5 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `summit schema | head`
         _silence(raw_out)
         return 0
+    except OSError as exc:  # a file the command could not read or write, in words
+        where = f" ({exc.filename})" if exc.filename and not isinstance(exc, Refused) else ""
+        with contextlib.suppress(OSError):
+            print(f"summit {args.command}: error: {explain(exc)}{where}", file=sys.stderr)
+        return 1
     finally:
         sys.stdout, sys.stderr = raw_out, raw_err

@@ -29,8 +29,9 @@ class BatchError(SummitError):
     """A problem with a batch's arguments, scenario or output directory."""
 
 
-class SaveError(SummitError):
-    """A saved game that cannot be opened (unreadable, damaged, tampered with or foreign)."""
+class SaveError(SummitError, ValueError):
+    """A saved game that cannot be opened (unreadable, damaged, tampered with or foreign).
+    Also a ValueError: what the game API raised for a bad save before this tree existed."""
 
 
 class UsageError(SummitError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import stat
 import threading
 from pathlib import Path
@@ -44,6 +45,8 @@ def explain(exc: OSError) -> str:
 
 
 def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a regular file"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -166,7 +169,9 @@ def remove_stale_temporaries(folder: str | os.PathLike) -> list[Path]:
         return removed
     for f in folder.glob(".*.tmp-*"):
         with contextlib.suppress(OSError):
-            if f.is_symlink() or f.is_file():
+            if f.is_symlink() or not f.is_dir():
                 f.unlink()
-                removed.append(f)
+            else:  # a folder being written as a whole (a batch's steps/); links inside are removed, not followed
+                shutil.rmtree(f)
+            removed.append(f)
     return removed

@@ -40,8 +40,8 @@ def deferred(on_signal):
     try:
         yield
     finally:
-        for s, handler in saved.items():
-            signal.signal(s, handler)
+        for s, handler in saved.items():  # None: a handler not set from Python (SDL's); the default then
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
 
 
 def exit_status(exc: BaseException) -> int:

@@ -59,9 +59,11 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from game import limits
 from game import schema as S
 from game.errors import ScenarioError
 from game.files import Refused, explain, read_limited
+from game.safetext import one_line
 
 try:  # libyaml's parser is much faster; the pure-Python one behaves the same
     from yaml import CSafeLoader as _EventSource
@@ -108,10 +110,10 @@ class Problem:
     message: str
     path: tuple = dataclasses.field(default=(), compare=False)
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # keys and values quoted from the file may hold control characters: shown escaped
         if self.line:
-            return f"{self.file}:{self.line}:{self.column}: {self.message}"
-        return f"{self.file}: {self.message}"
+            return one_line(f"{self.file}:{self.line}:{self.column}: {self.message}")
+        return one_line(f"{self.file}: {self.message}")
 
     def as_dict(self) -> dict:
         return {"file": self.file, "line": self.line, "column": self.column, "message": self.message,
@@ -918,6 +920,8 @@ class _Translator:
             if etype == "too_short":
                 want = ctx.get("min_length")
                 return self.problem(path, f"needs at least {want} item{'s' if want != 1 else ''}, has {n}; add {'more' if n else 'some'}")
+            if path == ("actors",) and limits.too_many_actors(n):  # the one message every part gives
+                return self.problem(path, f"{limits.too_many_actors(n)}; allowed: at most {limits.MAX_ACTORS} actors")
             return self.problem(path, f"has {n} items; allowed: at most {ctx.get('max_length')}")
         if etype == "finite_number":
             return self.problem(path, f"{shown} is not a finite number; {_range_text(meta)}")

@@ -7,20 +7,18 @@ charts and a batch writes. `step()` plays one turn.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import mesa
 import numpy as np
 
-from . import __version__, planner, rules, strategies
+from . import planner, rules, strategies
 from .agents import Leader
 from .compiled import Game
 from .schema import Scenario
 from .state import State
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "vladivostok-2019.yaml"
-GAME_FORMAT = "summit-game-2"
 
 
 def _x(model: SummitModel) -> np.ndarray:
@@ -145,35 +143,31 @@ class SummitModel(mesa.Model):
     # --- save and load -------------------------------------------------------------------------
 
     def save(self) -> str:
-        """A class game as JSON: the state, the recorded series of world 0, the seats' strategies."""
-        data = json.loads(self.state.serialize())
-        data["format"] = GAME_FORMAT
+        """A class game as a save file's text: the state, the recorded series of world 0 and how each
+        seat is played (game.saves: a checksum; read back under checks)."""
+        from .saves import dumps
+
+        data = self.state.to_data()
         data["series"] = [x[0].tolist() for x in self.datacollector.model_vars["x"]]
         data["strategies"] = {a.actor_id: a.strategy.name for a in self.agents}
-        return json.dumps(data)
+        return dumps(data)
 
     @classmethod
-    def load(cls, text: str) -> SummitModel:
-        """A saved class game; ValueError with a message when the file is damaged or foreign."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"cannot load the saved game: this is not a Summit save file (not JSON: {exc.msg} at line {exc.lineno})") from None
-        if not isinstance(data, dict) or data.get("format") != GAME_FORMAT:
-            raise ValueError("cannot load the saved game: this is not a Summit save file (or one from an older Summit)")
-        state = State.deserialize(json.dumps({**data, "format": "summit-save-2"}))
-        try:
-            series = np.array(data["series"], dtype=np.float64)
-            specs = {str(k): str(v) for k, v in dict(data.get("strategies") or {}).items()}
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"cannot load the saved game: the file is damaged ({exc})") from None
-        if series.shape != (state.turn + 1, state.game.n_targets) or state.worlds.size != 1:
-            raise ValueError("cannot load the saved game: its recorded series does not match its state")
-        ai = {a: s for a, s in specs.items() if s != "human" and a in state.game.actor_index}
-        model = cls(state.game, worlds=state.worlds.index, humans=state.humans, seed=state.seed, ai=ai or None,
+    def load(cls, text: str, source: str | None = None) -> SummitModel:
+        """A saved class game; SaveError (a ValueError) saying why when the file is damaged or foreign."""
+        from .errors import SaveError
+        from .saves import loads
+
+        game, data, arrays = loads(text, source)
+        if "series" not in arrays or data.get("strategies") is None or len(arrays["index"]) != 1:
+            raise SaveError(f"{source + ': ' if source else ''}cannot load the saved game: it is not a class game "
+                            "(one world, with its series and how each seat is played)")
+        state = State.from_data(game, data, arrays)
+        ai = {a: spec for a, spec in data["strategies"].items() if spec != "human"}
+        model = cls(game, worlds=state.worlds.index, humans=state.humans, seed=state.seed, ai=ai or None,
                     history=state.keep_history)
         model.state = state
-        model.datacollector.model_vars["x"] = [row[None, :].copy() for row in series]
+        model.datacollector.model_vars["x"] = [row[None, :].copy() for row in arrays["series"]]
         model.running = not state.is_terminal()
         return model
 
@@ -201,4 +195,4 @@ def simulate(game: Game, seed: int, worlds, record_steps: bool = False, ai=None)
     return out
 
 
-__all__ = ["SummitModel", "simulate", "seat_strategies", "__version__"]
+__all__ = ["SummitModel", "simulate", "seat_strategies"]

@@ -72,6 +72,11 @@ def one_line(text: str) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 
 
+def lines(text: str) -> str:
+    """A message of several lines: every control character escaped but the line breaks."""
+    return "\n".join(one_line(line) for line in str(text).split("\n"))
+
+
 def markdown(text: str) -> str:
     """For Markdown text and table cells: one line (control characters shown escaped), and
     pipes, backslashes, backticks, emphasis, brackets and HTML tags inert."""

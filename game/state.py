@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from . import __version__, ai, rng, rules
+from . import ai, rng, rules
 from .compiled import Game, Persona
 from .landscape import Minimum, local_minima
-from .schema import Scenario
 
-SAVE_FORMAT = "summit-save-2"
 BLOCK, CONSENT = "block", "consent"
 
 
@@ -272,64 +269,48 @@ class State:
 
     ARRAYS = ("index", "x", "persona", "term_end", "move_succeeded", "move_chosen", "happened", "fired", "due", "scores")
 
-    def serialize(self) -> str:
+    def to_data(self) -> dict:
+        """Everything the state is, as plain JSON data (game.saves writes and checks it)."""
         w = self.worlds
-        data = {
-            "format": SAVE_FORMAT,
-            "version": __version__,
+        return {
             "scenario": self.game.scenario.model_dump(mode="json"),
             "humans": list(self.humans),
             "keep_history": self.keep_history,
             "worlds": {"seed": w.seed, "turn": w.turn, "opened": w.opened, **{k: getattr(w, k).tolist() for k in self.ARRAYS}},
-            "opening": self.opening,
+            "opening": list(self.opening),
             "records": [asdict(r) for r in self.records],
         }
-        return json.dumps(data)
 
-    def to_json(self) -> str:
-        return self.serialize()
+    def serialize(self) -> str:
+        """A save file's text (game.saves: a checksum; read back under checks)."""
+        from .saves import dumps
+
+        return dumps(self.to_data())
+
+    to_json = serialize
 
     @classmethod
     def deserialize(cls, text: str) -> State:
-        """Load a saved game; a damaged or foreign file raises ValueError with a message."""
-        try:
-            try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"this is not a Summit save file (not JSON: {exc.msg} at line {exc.lineno})") from None
-            if not isinstance(data, dict) or data.get("format") != SAVE_FORMAT:
-                raise ValueError("this is not a Summit save file (or one from an older Summit)")
-            return cls._from_data(data)
-        except ValueError as exc:
-            raise ValueError(f"cannot load the saved game: {exc}") from None
-        except (KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise ValueError(f"cannot load the saved game: the file is damaged ({type(exc).__name__}: {exc})") from None
+        """A saved state; a damaged, foreign or tampered file raises SaveError (a ValueError) saying why."""
+        from .saves import loads
+
+        game, data, arrays = loads(text)
+        return cls.from_data(game, data, arrays)
 
     from_json = deserialize
 
     @classmethod
-    def _from_data(cls, data: dict) -> State:
-        game = Game(Scenario.model_validate(data["scenario"]))
+    def from_data(cls, game: Game, data: dict, arrays: dict[str, np.ndarray]) -> State:
+        """A state from checked save data (game.saves.loads) and its arrays."""
         d = data["worlds"]
-        W = len(d["index"])
-        g = game
-        shapes = {"index": ((W,), np.int64), "x": ((W, g.n_targets), np.float64), "persona": ((W, g.n_actors), np.intp),
-                  "term_end": ((W, g.n_actors), np.intp), "move_succeeded": ((W, g.n_moves), np.int32),
-                  "move_chosen": ((W, g.n_moves), np.int32), "happened": ((W, g.n_outcomes), bool),
-                  "fired": ((W, len(g.events)), bool), "due": ((W, g.n_obligations), np.int32), "scores": ((W, g.n_actors), np.float64)}
-        arrays = {}
-        for key, (shape, dtype) in shapes.items():
-            a = np.array(d[key], dtype=dtype)
-            if a.shape != shape:
-                raise ValueError(f"'{key}' has shape {a.shape}, expected {shape}")
-            arrays[key] = a
         state = cls.__new__(cls)
         state.game = game
         state.humans = tuple(data["humans"])
         state.keep_history = bool(data["keep_history"])
-        state.worlds = rules.Worlds(seed=int(d["seed"]), turn=int(d["turn"]), opened=bool(d["opened"]), n_factors=g.n_factors, **arrays)
-        if not 0 <= state.worlds.turn <= game.turns or (state.worlds.persona >= len(game.personas)).any():
-            raise ValueError("turn or leader out of range")
+        dtypes = {"persona": np.intp, "term_end": np.intp, "move_succeeded": np.int32, "move_chosen": np.int32,
+                  "due": np.int32, "index": np.int64}
+        state.worlds = rules.Worlds(seed=int(d["seed"]), turn=int(d["turn"]), opened=bool(d["opened"]), n_factors=game.n_factors,
+                                    **{k: arrays[k].astype(dtypes.get(k, arrays[k].dtype)) for k in cls.ARRAYS})
         state.opening = [int(o) for o in data["opening"]]
         state.records = [TurnRecord(**r) for r in data["records"]]
         state.last = None

@@ -39,16 +39,13 @@ class SummitRun:
         from game.batch.layout import Layout
         from game.catalog import find_scenario
         from game.compiled import Game
-        from game.loader import ScenarioError, load_scenario, parse_scenario
+        from game.loader import ScenarioError, load_data, parse_scenario, read_bytes
 
         path = find_scenario(scenario)
         try:
-            load_scenario(path)
+            _, raw = load_data(read_bytes(path), str(path))  # the one scenario loader, and its plain data
         except ScenarioError as e:
             raise BatchError(f"{scenario} is not a valid scenario:\n{e}") from None
-        import yaml
-
-        raw = yaml.safe_load(path.read_bytes())
         try:
             self.base = ov.apply(raw, [ov.parse_set(f"{p}={ov.format_value(v)}") for p, v in (sets or {}).items()])
             self.layout = Layout.of(Game(parse_scenario(self.base, str(path))))

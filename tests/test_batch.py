@@ -140,8 +140,8 @@ def test_same_results_whatever_the_workers_and_chunks(reference, tmp_path):
     a = batch(tmp_path, "two-workers", runs=300, seed=11, steps=True, workers=2, chunk_size=37)
     b = batch(tmp_path, "one-chunk", runs=300, seed=11, steps=True, workers=1, chunk_size=300)
     assert a.status == b.status == 0
-    same_results(reference, tmp_path / "two-workers", steps=True)
-    same_results(reference, tmp_path / "one-chunk", steps=True)
+    same_results(reference, tmp_path / "two-workers", steps=True, manifest=True)  # manifest.json too (issue 12, defect 7)
+    same_results(reference, tmp_path / "one-chunk", steps=True, manifest=True)
 
 
 def test_a_world_is_the_same_inside_any_batch(reference, tmp_path):

@@ -62,3 +62,26 @@ def test_workers_undo_the_nannys_malloc_setting():
 
     plain, tuned = faults("plain"), faults("tuned")
     assert tuned * 3 < plain, (plain, tuned)
+
+
+# --- defect 12: the default number of workers, and why -------------------------------------------------
+
+
+def test_default_workers_follow_the_idle_cores_and_say_why():
+    from game.batch.runner import default_workers
+
+    assert default_workers(100_000, cores=2, load=0.1) == (2, "2 of 2 cores idle (load average 0.10)")
+    n, why = default_workers(100_000, cores=2, load=1.9)  # a loaded machine: one worker was faster than two
+    assert n == 1 and "load average 1.90" in why
+    n, why = default_workers(1_000, cores=8, load=0.0)
+    assert n == 1 and "small batch" in why
+    assert default_workers(100_000, cores=8, load=3.0)[0] == 5
+    assert default_workers(100_000, cores=1, load=0.0) == (1, "one core")
+
+
+def test_the_progress_line_says_why_it_chose_its_workers(tmp_path, capsys):
+    from game.cli import main as cli_main
+
+    assert cli_main(["batch", str(TINY), "--runs", "40", "--seed", "1", "--no-plots", "--out", str(tmp_path / "b")]) == 0
+    first = capsys.readouterr().err.splitlines()[0]
+    assert "(default: a small batch (40 runs)" in first and "--workers W to choose" in first

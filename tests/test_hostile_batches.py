@@ -222,13 +222,13 @@ MANIFESTS = {
     "chunk_size -5": (_set("chunk_size", -5), "chunk_size: input should be greater than or equal to 1 (found -5)"),
     "chunk_size 0": (_set("chunk_size", 0), "chunk_size: input should be greater than or equal to 1 (found 0)"),
     "chunk_size abc": (_set("chunk_size", "abc"), "chunk_size: input should be a valid integer"),
-    "chunk_size null": (_set("chunk_size", None), "chunk_size: input should be a valid integer"),
     "chunk_size 2.5": (_set("chunk_size", 2.5), "chunk_size: input should be a valid integer"),
     "a JSON list": (lambda m: [m], "it holds a list, not a mapping of keys"),
     "not JSON": (lambda m: "{broken", "not JSON"),
     "NaN seed": (lambda m: json.dumps(m).replace('"seed": 3', '"seed": NaN'), "NaN is not a number JSON allows"),
     "runs as text": (_set("runs", "600"), "runs: input should be a valid integer"),
-    "counts disagree": (_set("chunks", 99), "chunks is 99, but 1 point(s) of 600 runs in chunks of 100 make 6"),
+    "counts disagree": (lambda m: {**m, "chunk_size": 100, "chunks": 99},
+                        "chunks is 99, but 1 point(s) of 600 runs in chunks of 100 make 6"),  # a manifest of an older Summit
     "huge sweep grid": (_set("sweeps", [{"path": f"p{i}", "values": list(range(10))} for i in range(8)]),
                         "the sweeps make 100,000,000 points; at most 10,000 are allowed"),
 }
@@ -247,12 +247,41 @@ def test_a_damaged_manifest_is_a_clear_error_and_deletes_nothing(batch_dir, case
     assert snapshot(batch_dir) == before
 
 
+def _plan(out: Path, change) -> None:
+    """Change chunks/plan.json, where a batch keeps how this run cuts its worlds into chunks (issue 12)."""
+    path = out / "chunks" / "plan.json"
+    data = change(json.loads(path.read_text()))
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+
+
+PLANS = {
+    "chunk_size -5": (_set("chunk_size", -5), "greater than or equal to 1"),
+    "chunk_size abc": (_set("chunk_size", "abc"), "valid integer"),
+    "chunk_size null": (_set("chunk_size", None), "valid integer"),
+    "a JSON list": (lambda m: [m], "the chunk plan is damaged"),
+    "not JSON": (lambda m: "{broken", "not JSON"),
+    "counts disagree": (_set("chunks", 99), "it says 99 chunks, but chunks of 100 make 6"),
+}
+
+
+@pytest.mark.parametrize("case", list(PLANS))
+def test_a_damaged_chunk_plan_is_a_clear_error_and_deletes_nothing(batch_dir, case):
+    change, message = PLANS[case]
+    _plan(batch_dir, change)
+    before = snapshot(batch_dir)
+    res = run_cli(batch_args(batch_dir, "--resume"))
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr and message in res.stderr, res.stderr
+    assert "plan.json" in res.stderr and "nothing was changed" in res.stderr
+    assert snapshot(batch_dir) == before
+
+
 def test_a_manifest_that_disagrees_with_the_chunks_names_both(batch_dir):
-    _manifest(batch_dir, lambda m: {**m, "chunk_size": 50, "chunks": 12})
+    _plan(batch_dir, lambda m: {**m, "chunk_size": 50, "chunks": 12})
     before = snapshot(batch_dir / "chunks")
     res = run_cli(batch_args(batch_dir, "--resume"))
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert "manifest.json and the chunks disagree: manifest.json says chunk_size 50" in res.stderr
+    assert "the plan and the chunks disagree: chunks/plan.json (or manifest.json) says chunk_size 50" in res.stderr
     assert "chunk-00000.npz holds worlds 0..99" in res.stderr
     assert snapshot(batch_dir / "chunks") == before
 
@@ -466,10 +495,14 @@ def test_workers_are_capped_at_what_the_machine_gives(tmp_path):
 
 def test_stale_temporary_files_are_removed_on_resume(batch_dir, reference, capsys):
     (batch_dir / ".runs.csv.tmp-123-456").write_bytes(b"")
+    (batch_dir / ".steps.tmp-123").mkdir()
+    (batch_dir / ".steps.tmp-123" / "factor_series.npy").write_bytes(b"half")
     (batch_dir / "chunks" / ".chunk-00001.npz.tmp-123-456").write_bytes(b"x" * 10)
     res = resume(batch_dir, quiet=False)
     assert res.status == 0
-    assert "removed 1 unfinished temporary file(s) left by an interrupted run" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"removed 2 unfinished temporary file(s) left by an interrupted run in {batch_dir}\n" in err
+    assert f"removed 1 unfinished temporary file(s) left by an interrupted run in {batch_dir / 'chunks'}" in err
     assert not list(batch_dir.rglob("*.tmp-*"))
     same_results(reference, batch_dir)
 
@@ -543,3 +576,18 @@ def test_text_from_the_scenario_is_never_markup_in_plots_or_markdown(tmp_path):
     assert res.status == 0
     assert sorted(p.name for p in out.glob("*.png"))
     assert r"# Batch summary: Cost $\\frac{1}{$ \| \<b\>x\</b\>" in (out / "summary.md").read_text()
+
+
+def test_a_finished_until_ci_batch_is_recognised_as_finished(tmp_path, capsys):
+    out = tmp_path / "u"
+    req = request(out, until_ci=0.1)
+    req.runs = 20_000
+    assert run_batch(req).status == 0
+    runs = json.loads((out / "summary.json").read_text())["runs"]
+    assert runs < 20_000  # it stopped early
+    before = (out / "runs.csv").read_bytes()
+    req.resume, req.quiet = True, False
+    capsys.readouterr()
+    assert run_batch(req).status == 0
+    assert "this batch is already complete" in capsys.readouterr().err
+    assert (out / "runs.csv").read_bytes() == before

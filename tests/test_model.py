@@ -109,7 +109,7 @@ def test_a_damaged_game_file_says_so(tiny_game, damage):
     elif damage == "{}":
         text = "{}"
     elif damage == "series":
-        data["series"] = data["series"][:1]
+        data["game"]["series"] = data["game"]["series"][:1]
         text = json.dumps(data)
     else:
         data["format"] = "summit-game-1"

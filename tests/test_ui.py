@@ -63,11 +63,13 @@ def start_screen_with(app: App, path: Path | None = None):
 
 
 def wait_debrief(app: App, timeout: float = 60.0):
-    """Pump frames until the background AI worlds are done (they run in a thread)."""
+    """Pump frames until the background AI worlds are done (they run in a thread), paced as the
+    real loop paces them (60 frames a second), so the thread gets the time it gets in class."""
     assert app.screen.name == "debrief"
     deadline = time.monotonic() + timeout
     while not app.screen.mc.finished:
         app.run_frames(1)
+        time.sleep(1 / 60)
         assert time.monotonic() < deadline, "AI worlds did not finish"
     app.run_frames(2)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from game.batch.columns import Input, arrow_schema, arrow_table, columns, csv_header, csv_text
+from game.batch.columns import Input, arrow_schema, arrow_table, columns, csv_header, csv_rows, csv_text
 from game.batch.layout import Chunk, Layout, Point
 from game.batch.overrides import format_value
 from game.batch.stats import QUANTILES, Columns, Counts, Paired, fan_quantiles, rounded, share
@@ -315,7 +315,7 @@ def write_steps(path: Path, layout: Layout, chunks: list[Chunk], chunk_dir: Path
 
 
 def assemble(out: Path, layout: Layout, points: list[Point], chunks: list[Chunk], runs: int, seed: int,
-             inputs: list[Input], steps: bool, pooled: bool = False, on_step=None) -> list[dict]:
+             inputs: list[Input], steps: bool, pooled: bool = False, on_step=None, renumber: bool = False) -> list[dict]:
     """Write runs.csv, points.csv (+ runs.parquet, steps/) and return the summaries.
 
     One summary per point, or with `pooled` (designs) one summary of every world of every point.
@@ -338,7 +338,9 @@ def assemble(out: Path, layout: Layout, points: list[Point], chunks: list[Chunk]
             pq_out = ParquetOut(pq_tmp, cols)
 
         def on_chunk(c, a):
-            csv.write(a["csv"].tobytes())
+            # A chunk's rows number its runs as point * --runs + world; a sweep that --until-ci
+            # stopped early numbers them with the runs it kept, like a batch of that many runs.
+            csv.write(csv_rows(cols, a, ctx).encode() if renumber else a["csv"].tobytes())
             if pq_out is not None:
                 pq_out.add(a, ctx)
             if pooled:

@@ -121,11 +121,13 @@ def read(path: Path, expect: Expected) -> dict[str, np.ndarray]:
 
 
 def _unzip(raw: bytes, want: dict[str, tuple[np.dtype, tuple | None]]) -> dict[str, np.ndarray]:
+    if not raw.startswith(b"PK\x03\x04"):  # what numpy.load looks for (a zip reader alone would skip a prefix)
+        raise BadChunk("damaged (it does not start as a zip file)")
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             infos = {i.filename: i for i in zf.infolist()}
             names = sorted(n[:-4] for n in infos if n.endswith(".npy"))
-            if len(infos) != len(want) or names != sorted(want):
+            if len(zf.infolist()) != len(want) or names != sorted(want):
                 raise BadChunk(f"holds the arrays {', '.join(names) or 'none'}; expected {', '.join(sorted(want))}")
             return {name: _array(zf, infos[name + ".npy"], *want[name]) for name in want}
     except BadChunk:

@@ -205,17 +205,17 @@ def discover(batch: Batch, outcome: str, min_coverage: float = 0.5, peel_alpha: 
 
 
 def markdown(batch: Batch, d: Discovery) -> str:
-    from game.batch.report import md
+    from game.batch.report import md, md_code
 
     s = batch.summary
     c = d.trajectory.iloc[d.chosen]
     lines = [
         f"# Scenario discovery: {md(s['scenario']['title'])}",
         "",
-        f"Outcome: `{md(d.outcome)}`, true in {100 * d.base_rate:.1f}% of all {d.points * d.runs:,} worlds "
+        f"Outcome: {md_code(d.outcome)}, true in {100 * d.base_rate:.1f}% of all {d.points * d.runs:,} worlds "
         f"({d.points:,} points × {d.runs:,} runs, seed {s['seed']}).",
         "",
-        "PRIM (EMA Workbench) over the inputs " + ", ".join(f"`{md(i)}`" for i in d.inputs) + ". Coverage: the share of "
+        "PRIM (EMA Workbench) over the inputs " + ", ".join(f"{md_code(i)}" for i in d.inputs) + ". Coverage: the share of "
         "the outcome's worlds inside the box; density: the outcome's probability inside the box; mass: the share of points.",
         "",
         f"## The box (number {d.chosen} of the peeling trajectory: the densest with coverage ≥ the minimum)",
@@ -227,18 +227,18 @@ def markdown(batch: Batch, d: Discovery) -> str:
         "| --- | ---: | ---: | --- |",
     ]
     for r in d.limits:
-        lines.append(f"| `{md(r['input'])}` | {r['low']:.4g} | {r['high']:.4g} | {r['full_low']:.4g} .. {r['full_high']:.4g} |")
+        lines.append(f"| {md_code(r['input'])} | {r['low']:.4g} | {r['high']:.4g} | {r['full_low']:.4g} .. {r['full_high']:.4g} |")
     if not d.limits:
         lines.append("| (no input restricted: the outcome does not depend on where the inputs are) | | | |")
     lines += ["", "## Cross-check: CART (the leaves where the outcome is most likely)", "",
               "| density | coverage | mass | restricts |", "| ---: | ---: | ---: | --- |"]
     for leaf in d.cart:
-        what = "; ".join(f"`{md(r['input'])}` {r['low']:.4g}..{r['high']:.4g}" for r in leaf["limits"]) or "nothing"
+        what = "; ".join(f"{md_code(r['input'])} {r['low']:.4g}..{r['high']:.4g}" for r in leaf["limits"]) or "nothing"
         lines.append(f"| {100 * leaf['density']:.1f}% | {100 * leaf['coverage']:.1f}% | {100 * leaf['mass']:.1f}% | {what} |")
     prim_inputs = {r["input"] for r in d.limits}
     cart_inputs = {r["input"] for leaf in d.cart[:1] for r in leaf["limits"]}
     agree = sorted(prim_inputs & cart_inputs)
-    lines += ["", ("Both methods restrict " + ", ".join(f"`{md(a)}`" for a in agree) + ".") if agree else
+    lines += ["", ("Both methods restrict " + ", ".join(f"{md_code(a)}" for a in agree) + ".") if agree else
               "The two methods restrict different inputs: read the box with care (a weak or noisy relation)."]
     lines += ["", "## Peeling trajectory", "", "| box | coverage | density | mass | restricted inputs |",
               "| ---: | ---: | ---: | ---: | ---: |"]
@@ -255,7 +255,8 @@ def plot(batch: Batch, d: Discovery, path: Path) -> None:
     t = d.trajectory
     fig, ax = plt.subplots(figsize=(7.5, 5.6))
     _frame(fig, top=0.9, bottom=0.6, left=0.8, right=1.3)
-    sc = ax.scatter(t["coverage"], t["density"], c=t["restricted"], cmap="viridis", s=22, zorder=3)
+    sc = ax.scatter(t["coverage"], t["density"], c=t["restricted"], cmap="viridis", s=22, zorder=3, vmin=0,
+                    vmax=max(1, len(d.inputs)))
     ax.plot(t["coverage"], t["density"], color="#999999", linewidth=0.8, zorder=2)
     c = t.iloc[d.chosen]
     ax.scatter([c["coverage"]], [c["density"]], s=140, facecolors="none", edgecolors="#d55e00", linewidths=1.6, zorder=4,
@@ -265,7 +266,8 @@ def plot(batch: Batch, d: Discovery, path: Path) -> None:
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("coverage (share of the outcome's worlds inside the box)", fontsize=8)
     ax.set_ylabel("density (probability of the outcome inside the box)", fontsize=8)
-    fig.colorbar(sc, ax=ax, fraction=0.05).set_label("restricted inputs", fontsize=8)
+    bar = fig.colorbar(sc, ax=ax, fraction=0.05, ticks=range(len(d.inputs) + 1))
+    bar.set_label("restricted inputs", fontsize=8)
     ax.legend(fontsize=7, loc="lower left")
     ax.set_title(f"PRIM peeling trajectory for: {d.outcome}\n{caption(batch.summary)}", fontsize=9)
     with atomic_path(path) as tmp:

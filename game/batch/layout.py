@@ -48,13 +48,23 @@ class Chunk:
         return f"chunk-{self.id:05d}.npz"
 
 
-def plan_chunks(points: int, runs: int, chunk_size: int, group: bool = False) -> list[Chunk]:
+def plan_chunks(points: int, runs: int, chunk_size: int, group: bool = False, stops: list[int] | None = None) -> list[Chunk]:
     """Chunks in run order: point 0's worlds first, each point cut into equal chunks.
 
     With `group` (experiment designs: many points, few worlds each), a chunk holds whole
-    points instead: as many as fit in `chunk_size` worlds, at least one.
+    points instead: as many as fit in `chunk_size` worlds, at least one. With `stops`
+    (--until-ci checkpoints), no chunk straddles a checkpoint, and the worlds before each
+    checkpoint come first, for every point.
     """
     out = []
+    if stops:
+        lo = 0
+        for hi in stops:
+            for p in range(points):
+                for start in range(lo, hi, chunk_size):
+                    out.append(Chunk(len(out), p, start, min(start + chunk_size, hi)))
+            lo = hi
+        return out
     if group:
         per = max(1, chunk_size // max(1, runs))
         for p in range(0, points, per):

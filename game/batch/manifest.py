@@ -21,9 +21,10 @@ from game.batch.layout import MAX_CHUNK
 from game.batch.overrides import MAX_POINTS
 from game.errors import BatchError
 from game.files import explain, read_limited
-from game.safetext import OneLine
+from game.safetext import OneLine, one_line
 
 MANIFEST = "manifest.json"
+PLAN = "plan.json"  # in DIR/chunks/: how this run cuts the worlds into chunks (not part of what the batch is)
 SCENARIO_COPY = "scenario.yaml"
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_SEED = 2**63 - 1
@@ -75,10 +76,12 @@ class Manifest(_Model):
     sweeps: Annotated[list[SweepRecord], Field(max_length=32)]
     vary: Annotated[list[VaryRecord], Field(max_length=64)] = []
     design: DesignRecord | None = None
+    until_ci: Annotated[float, Field(strict=False, gt=0, lt=1, allow_inf_nan=False)] | None = None
     steps: StrictBool
     points: Annotated[StrictInt, Field(ge=1, le=max(MAX_POINTS, dz.MAX_POINTS))]
-    chunk_size: Annotated[StrictInt, Field(ge=1, le=MAX_CHUNK)]
-    chunks: Annotated[StrictInt, Field(ge=1)]
+    # Older batches kept their chunk plan here; newer ones keep it in chunks/plan.json (see Plan).
+    chunk_size: Annotated[StrictInt, Field(ge=1, le=MAX_CHUNK)] | None = None
+    chunks: Annotated[StrictInt, Field(ge=1)] | None = None
     key: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
     ai: Annotated[OneLine, Field(min_length=1, max_length=1000)] | None = None  # the computer's strategy (--ai)
 
@@ -99,29 +102,60 @@ class Manifest(_Model):
     def _counts_agree(self) -> Manifest:
         if bool(self.vary) != (self.design is not None) or (self.design is not None and self.sweeps):
             raise ValueError("a batch has sweeps, or a design with its ranges (vary), never both or half of one")
+        size = self.chunk_size or 1
         if self.design is not None:
             made, what = dz.Design(self.design.kind, self.design.n).points(len(self.vary)), f"the design {self.design.kind}:{self.design.n}"
             if made > dz.MAX_POINTS:
                 raise ValueError(f"{what} makes {made:,} points; at most {dz.MAX_POINTS:,} are allowed")
-            per = max(1, self.chunk_size // self.runs)
+            per = max(1, size // self.runs)
             planned = -(-self.points // per)
         else:
             made, what = math.prod(len(s.values) for s in self.sweeps), "the sweeps"
             if made > MAX_POINTS:
                 raise ValueError(f"the sweeps make {made:,} points; at most {MAX_POINTS:,} are allowed")
-            planned = self.points * -(-self.runs // self.chunk_size)
+            planned = self.points * -(-self.runs // size)
+            if self.until_ci is not None:  # no chunk straddles a checkpoint
+                from game.batch.precision import checkpoints
+
+                stops = checkpoints(self.runs)
+                planned = self.points * sum(-(-(hi - lo) // size) for lo, hi in zip([0] + stops, stops))
         if self.points != made:
             raise ValueError(f"points is {self.points}, but {what} give {made:,}")
-        if self.chunks != planned:
+        if self.chunk_size is not None and self.chunks is not None and self.chunks != planned:
             raise ValueError(f"chunks is {self.chunks}, but {self.points} point(s) of {self.runs:,} runs in chunks of "
-                             f"{self.chunk_size:,} make {planned:,}")
+                             f"{size:,} make {planned:,}")
         return self
 
     def identity(self) -> dict:
         """What makes two batches the same batch (compared on --resume; see runner._identity)."""
         d = self.model_dump(mode="json", by_alias=True)
-        return {k: d[k] for k in ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps", "ai")} | {
+        return {k: d[k] for k in ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "until_ci", "steps", "ai")} | {
             "sha256": self.scenario.sha256}
+
+
+class Plan(_Model):
+    """chunks/plan.json: how a run cuts the batch's worlds into chunks (kept while chunks exist)."""
+
+    key: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    chunk_size: Annotated[StrictInt, Field(ge=1, le=MAX_CHUNK)]
+    chunks: Annotated[StrictInt, Field(ge=1)]
+
+
+def read_plan(directory: str | Path, key: str) -> Plan | None:
+    """The chunk plan of an unfinished batch, or None when there is none (no chunks yet, or another batch's)."""
+    path = Path(directory) / "chunks" / PLAN
+    if not path.is_file():
+        return None
+    try:
+        plan = Plan.model_validate(read_json(path, 4096, "chunk plan"))
+    except ValidationError as exc:
+        problem = _problem(exc)
+    except (OSError, ValueError) as exc:
+        problem = str(exc)
+    else:
+        return plan if plan.key == key else None
+    raise BatchError(one_line(f"{path}: the chunk plan is damaged: {problem}; nothing was changed: "
+                     "remove the chunks folder to start again, or choose another --out"))
 
 
 def _problem(exc: ValidationError) -> str:
@@ -170,4 +204,4 @@ def read_manifest(directory: str | Path) -> Manifest:
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:
-        raise BatchError(f"{path}: the manifest is damaged: {_problem(exc)}") from None
+        raise BatchError(one_line(f"{path}: the manifest is damaged: {_problem(exc)}")) from None

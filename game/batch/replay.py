@@ -66,13 +66,14 @@ def load_world(directory: str | Path, run: int):
         raise ReplayError(str(e)) from None
     if _newer(m.version, __version__):
         raise ReplayError(f"this batch was made by a newer Summit ({m.version}); this is {__version__}: update Summit to replay it")
-    total = m.runs * m.points
+    runs = _runs_kept(d, m)
+    total = runs * m.points
     if not 0 <= run < total:
         raise ReplayError(f"--run must be from 0 to {total - 1} (this batch has {total:,} runs)")
     raw, source = _scenario_bytes(d, m)
     if m.version != __version__:
         print(f"note: the batch was made by version {m.version}; this is {__version__}", flush=True)
-    point, world = divmod(run, m.runs)
+    point, world = divmod(run, runs)
     if m.design is None:
         values = point_values([ov.Sweep(s.path, tuple(s.values)) for s in m.sweeps], point)
     else:
@@ -90,6 +91,21 @@ def load_world(directory: str | Path, run: int):
     except ValueError as e:
         raise ReplayError(f"{d / MANIFEST}: the batch's AI setting cannot be used ({e})") from None
     return game, model, m, values, world
+
+
+def _runs_kept(d: Path, m) -> int:
+    """Worlds per point in the results: --runs, or fewer where --until-ci stopped early (summary.json says)."""
+    if m.until_ci is None or not (d / "summary.json").is_file():
+        return m.runs
+    from game.batch.manifest import read_json
+
+    try:
+        runs = read_json(d / "summary.json", 64 << 20, "batch summary")["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ReplayError(f"{d / 'summary.json'}: unreadable ({e})") from None
+    if isinstance(runs, bool) or not isinstance(runs, int) or not 1 <= runs <= m.runs:
+        raise ReplayError(f"{d / 'summary.json'}: runs is {runs!r}, not a number of worlds from 1 to {m.runs}")
+    return runs
 
 
 def design_points(design, varies: list, seed: int, sha: str | None) -> list[dict]:

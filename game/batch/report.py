@@ -29,6 +29,13 @@ def _cell(s: dict | None) -> str:
     return f"{_pct(s['p'])} [{_pct(s['low'])}, {_pct(s['high'])}]"
 
 
+def md_code(text) -> str:
+    """Text as a Markdown code span in a table cell: backslash escapes do not work inside a code span,
+    so only the pipe (which GFM tables escape even there) is escaped; backticks become quotes."""
+    text = "".join(ch for ch in str(text) if ch.isprintable()).replace("`", "'").replace("|", "\\|")
+    return f"`{text}`"
+
+
 def md(text) -> str:
     """Text for a Markdown table cell (see game.safetext.markdown: text from a file is not trusted)."""
     return markdown_text(text)

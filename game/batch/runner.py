@@ -28,7 +28,7 @@ from game.batch import overrides as ov
 from game.batch.assemble import assemble, write_text_atomic
 from game.batch.columns import Input, columns
 from game.batch.layout import Chunk, Layout, Point, default_chunk_size, plan_chunks, MAX_CHUNK
-from game.batch.manifest import MANIFEST, MAX_RUNS, MAX_SEED, SCENARIO_COPY, Manifest, read_json, read_manifest
+from game.batch.manifest import MANIFEST, MAX_RUNS, MAX_SEED, PLAN, SCENARIO_COPY, Manifest, read_json, read_manifest, read_plan
 from game.batch.progress import Progress
 from game.batch.worker import ChunkTask
 from game.errors import BatchError
@@ -39,6 +39,32 @@ MAX_SUMMARY_BYTES = 256 << 20
 SHOWN_BAD_CHUNKS = 5  # chunks named one by one when they fail their checks; the rest are counted
 START_METHOD = "spawn"  # fixed: same behaviour on Linux, macOS and Windows
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_FRAMEWORK_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+SMALL_BATCH = 5_000  # worlds: below this, starting worker processes (about a second) costs more than it saves
+
+
+def default_workers(runs: int, cores: int | None = None, load: float | None = None) -> tuple[int, str]:
+    """How many local workers when --workers is not given, and why (said on the progress line).
+
+    Measured on 2 cores: a second worker pays only when the batch is big enough to cover its
+    start-up and a core is really free; on a busy machine one worker was faster than two.
+    """
+    cores = cpu_count() if cores is None else cores
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):  # Windows
+            load = 0.0
+    if cores <= 1:
+        return 1, "one core"
+    if runs < SMALL_BATCH:
+        return 1, f"a small batch ({runs:,} runs): starting worker processes would cost more than they save"
+    idle = max(0.0, cores - load)
+    n = max(1, min(cores, int(idle + 0.5)))
+    if n == 1:
+        return 1, f"load average {load:.2f} leaves no second core idle of {cores}"
+    return n, f"{n} of {cores} cores idle (load average {load:.2f})"
 
 
 def cpu_count() -> int:
@@ -58,6 +84,7 @@ class Request:
     sweeps: list[str] = field(default_factory=list)
     vary: list[str] = field(default_factory=list)  # PATH=LOW:HIGH, with `design`
     design: str | None = None  # lhs:N | sobol:N | morris:N | grid:K
+    until_ci: float | None = None  # stop once every probability's 95% interval is narrower (runs: the cap)
     steps: bool = False
     workers: int | None = None
     chunk_size: int | None = None
@@ -91,6 +118,9 @@ class Prepared:
     varies: list = field(default_factory=list)  # designs.Vary
     design: object = None  # designs.Design
     notes: list[str] = field(default_factory=list)  # said before the batch starts (e.g. --workers capped)
+    workers_why: str = ""  # why the default number of workers (empty when --workers was given)
+    stops: list = field(default_factory=list)  # --until-ci checkpoints (worlds per point)
+    runs_done: int = 0  # worlds per point in the results (less than --runs when --until-ci stopped early)
 
     @property
     def pooled(self) -> bool:
@@ -124,6 +154,8 @@ def resume_command(p: Prepared, out: bool = True) -> str:
         args += ["--vary", v.text]
     if p.design is not None:
         args += ["--design", p.design.text]
+    if r.until_ci is not None:
+        args += ["--until-ci", ov.format_value(r.until_ci)]
     if r.steps:
         args.append("--steps")
     if r.ai:
@@ -132,7 +164,7 @@ def resume_command(p: Prepared, out: bool = True) -> str:
 
 
 def _identity(m: dict) -> dict:
-    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "steps", "ai")
+    keys = ("version", "seed", "runs", "sets", "sweeps", "vary", "design", "until_ci", "steps", "ai")
     out = {k: m.get(k) for k in keys}
     out["sha256"] = m.get("scenario", {}).get("sha256")
     return out
@@ -170,6 +202,10 @@ def prepare(req: Request) -> Prepared:
         raise BatchError(f"--seed must be a whole number from 0 to {MAX_SEED} (got {req.seed})")
     if req.workers is not None and req.workers <= 0:
         raise BatchError(f"--workers must be at least 1 (got {req.workers})")
+    if req.until_ci is not None and not (isinstance(req.until_ci, (int, float)) and 0 < req.until_ci < 1):
+        raise BatchError(f"--until-ci must be an interval width above 0 and below 1, e.g. 0.02 (got {req.until_ci})")
+    if req.until_ci is not None and req.design:
+        raise BatchError("--until-ci works with plain batches and sweeps; a design fixes its runs per point")
     if req.chunk_size is not None and not 1 <= req.chunk_size <= MAX_CHUNK:
         raise BatchError(f"--chunk-size must be from 1 to {MAX_CHUNK:,} (got {req.chunk_size})")
     if req.scheduler is not None:
@@ -243,6 +279,7 @@ def prepare(req: Request) -> Prepared:
         "vary": [{"path": v.path, "low": v.low, "high": v.high, "integer": v.integer} for v in varies],
         "design": ({"kind": design.kind, "n": design.n, "sha256": dz.fingerprint(x), "sampler": "SALib"}
                    if design is not None else None),
+        "until_ci": req.until_ci,
         "steps": bool(req.steps),
         "ai": req.ai,
         "points": len(points),
@@ -251,15 +288,30 @@ def prepare(req: Request) -> Prepared:
     existing = _check_out(out, req, manifest)
     client = connect(req.scheduler) if req.scheduler and not (existing and _finished(out, req)) else None
     # Chunks that go to a cluster are sized for its workers, not for this machine's cores.
-    workers = cluster_threads(client) if client is not None else min(req.workers or cpu_count(), cpu_count())
-    chunk_size = existing.chunk_size if existing else (req.chunk_size or default_chunk_size(req.runs * len(points), workers))
-    manifest["chunk_size"] = chunk_size
+    why = ""
+    if client is not None:
+        workers = cluster_threads(client)
+    elif req.workers:
+        workers = min(req.workers, cpu_count())
+    else:
+        workers, why = default_workers(req.runs * len(points))
     key = hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True).encode()).hexdigest()[:16]
-    chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None)
-    manifest["chunks"] = len(chunks)
+    # How the worlds are cut into chunks is a detail of this run, kept beside the chunks
+    # (chunks/plan.json), not in the manifest: manifest.json is the same whatever the workers.
+    plan = read_plan(out, key) if existing else None
+    legacy = existing.chunk_size if existing is not None and existing.chunk_size else None
+    chunk_size = plan.chunk_size if plan else legacy or req.chunk_size or default_chunk_size(req.runs * len(points), workers)
+    from game.batch.precision import checkpoints
+
+    stops = checkpoints(req.runs) if req.until_ci is not None else []
+    chunks = plan_chunks(len(points), req.runs, chunk_size, group=design is not None, stops=stops)
+    if plan and plan.chunks != len(chunks):
+        raise BatchError(f"{out / 'chunks' / PLAN}: it says {plan.chunks} chunks, but chunks of {chunk_size:,} make "
+                         f"{len(chunks)}; nothing was changed: remove the chunks folder to start again, or choose another --out")
     manifest["key"] = key
     prepared = Prepared(req, out, path, raw_bytes, points, layout, settings, sweeps, inputs, base, chunk_size, chunks,
-                        manifest, key, workers, varies=varies, design=design, notes=notes)
+                        manifest, key, workers, varies=varies, design=design, notes=notes, workers_why=why, stops=stops,
+                        runs_done=req.runs)
     manifest["command"] = resume_command(prepared, out=False)
     manifest["arguments"] = {
         "scenario": req.scenario,
@@ -269,8 +321,8 @@ def prepare(req: Request) -> Prepared:
         "sweep": [s.text for s in sweeps],
         "vary": [v.text for v in varies],
         "design": design.text if design else None,
+        "until_ci": req.until_ci,
         "steps": bool(req.steps),
-        "chunk_size": chunk_size,
     }
     if existing and _finished(out, req):
         prepared.complete = True
@@ -372,7 +424,10 @@ def _finished(out: Path, req: Request) -> bool:
         summary = read_json(out / "summary.json", MAX_SUMMARY_BYTES, "batch summary")
     except (OSError, ValueError):
         return False
-    return isinstance(summary, dict) and summary.get("runs") == req.runs and summary.get("seed") == req.seed
+    if not isinstance(summary, dict) or summary.get("seed") != req.seed:
+        return False
+    prec = summary.get("precision")
+    return summary.get("runs") == req.runs or (req.until_ci is not None and isinstance(prec, dict) and prec.get("cap") == req.runs)
 
 
 def _check_out(out: Path, req: Request, manifest: dict) -> Manifest | None:
@@ -473,7 +528,7 @@ def _check_disagreement(p: Prepared, chunk_dir: Path) -> None:
             expected = (f"chunk {c.id} as worlds {c.start}..{c.stop - 1} of {_points(c.point, c.points)}" if c is not None
                         else f"only {len(p.chunks)} chunks")
             raise BatchError(
-                f"--out {p.out}: {MANIFEST} and the chunks disagree: {MANIFEST} says chunk_size {p.chunk_size:,} "
+                f"--out {p.out}: the plan and the chunks disagree: chunks/{PLAN} (or {MANIFEST}) says chunk_size {p.chunk_size:,} "
                 f"(so {expected}), but {f} holds {holds}. Nothing was changed: restore {MANIFEST}, or choose another --out"
             )
 
@@ -721,6 +776,9 @@ def _start(p: Prepared, stderr) -> Path:
         if not same:
             files.write_atomic(copy, p.scenario_bytes)
         chunk_dir = _chunk_folder(out)
+        if read_plan(out, p.key) is None:  # a plan of this batch is kept as it is (the chunks were cut by it)
+            plan = {"key": p.key, "chunk_size": p.chunk_size, "chunks": len(p.chunks)}
+            write_text_atomic(chunk_dir / PLAN, json.dumps(plan, sort_keys=True) + "\n")
     except OSError as e:
         raise BatchError(f"--out {out}: cannot write there: {files.explain(e)}") from None
     _clean_temp(out, stderr)
@@ -728,8 +786,10 @@ def _start(p: Prepared, stderr) -> Path:
     return chunk_dir
 
 
-def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, trusted: dict[int, str], timing: dict) -> None:
-    """Compute `chunks`, recording each one's checksum as its worker reports it."""
+def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, trusted: dict[int, str], timing: dict,
+             stopper=None) -> int | None:
+    """Compute `chunks`, recording each one's checksum as its worker reports it. With a
+    --until-ci `stopper`, return the checkpoint to stop at as soon as it is reached (else None)."""
     by_id = {c.id: c for c in p.chunks}
     tasks = _tasks(p, chunks)
     if p.request.scheduler:
@@ -748,6 +808,12 @@ def _compute(p: Prepared, chunks: list[Chunk], chunk_dir: Path, progress, truste
         else:
             timing["steady"] += by_id[cid].size
             timing["last"] = now
+        if stopper is not None:
+            stop = stopper.settle(set(trusted))
+            if stop is not None:
+                stream.close()  # stops the workers; what they computed past the checkpoint is not used
+                return stop
+    return None
 
 
 def _execute(p: Prepared, stdout, stderr) -> Outcome:
@@ -770,10 +836,12 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
     total = p.request.runs * len(p.points)
     done_runs = sum(c.size for c in p.chunks if c.id in trusted)
     engine = f"Dask scheduler {p.request.scheduler}" if p.request.scheduler else (
-        f"{min(p.workers, max(1, len(todo)))} local process(es)" if p.workers > 1 else "this process"
+        f"{min(p.workers, len(todo))} local processes" if p.workers > 1 and len(todo) > 1 else "this process"
     )
-    if p.workers > 1 and not p.request.scheduler and 1 <= len(todo) < p.workers:
-        engine += f" (one per chunk to compute: {len(todo)})"
+    if p.workers > 1 and not p.request.scheduler and len(todo) < p.workers:
+        engine += f" (only {len(todo)} chunk(s) to compute)"
+    if p.workers_why and not p.request.scheduler:
+        engine += f" (default: {p.workers_why}; --workers W to choose)"
     quiet = p.request.quiet
     if not quiet:
         for note in p.notes:
@@ -793,11 +861,19 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
     t0 = time.monotonic()
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     timing = {"first": None, "last": None, "steady": 0, "cpu": 0.0}
+    stopper = stop = None
+    if p.stops:
+        from game.batch.precision import Stopper
+
+        stopper = Stopper(p.chunks, p.stops, float(p.request.until_ci), p.layout, len(p.points), chunk_dir)
     try:
         for attempt in range(2):
+            stop = stopper.settle(set(trusted)) if stopper is not None else None
             todo = [c for c in p.chunks if c.id not in trusted]
-            if todo:
-                _compute(p, todo, chunk_dir, progress, trusted, timing)
+            if todo and stop is None:
+                stop = _compute(p, todo, chunk_dir, progress, trusted, timing, stopper)
+            if stop is not None:
+                _stop_at(p, stop, trusted)
             bad = _verify(p, chunk_dir, trusted)
             if not bad:
                 break
@@ -805,6 +881,8 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
                 trusted.pop(c.id, None)
             progress.update(-sum(c.size for c, _ in bad))
             _discard(p, chunk_dir, bad, stderr, "read back")
+            if stopper is not None:  # decide again on the recomputed worlds
+                stopper = Stopper(p.chunks, p.stops, float(p.request.until_ci), p.layout, len(p.points), chunk_dir)
         else:
             raise BatchError(f"{len(bad)} chunk(s) in {chunk_dir} keep changing after they are written "
                              "(is another program writing there?); nothing was assembled")
@@ -825,7 +903,13 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
             with contextlib.suppress(Exception):
                 p.client.close()
     elapsed = time.monotonic() - t0
-    new_runs = total - done_runs
+    new_runs = p.runs_done * len(p.points) - done_runs
+    if stop is not None:
+        if not quiet:
+            progress.close()
+            print(f"batch: every probability's 95% interval is {stopper.width:.4f} wide or less at {stop:,} runs per point "
+                  f"(--until-ci {ov.format_value(p.request.until_ci)}" + (", the cap)" if stopper.width >= p.request.until_ci
+                                                                           else ")"), file=stderr)
 
     try:
         summary, written = finish(p, on_step=progress.phase)
@@ -872,6 +956,18 @@ def _execute(p: Prepared, stdout, stderr) -> Outcome:
     return Outcome(0, out, summary)
 
 
+def _stop_at(p: Prepared, stop: int, trusted: dict[int, str]) -> None:
+    """Keep the chunks before the --until-ci checkpoint `stop`; drop the others (computed past it)."""
+    chunk_dir = p.out / "chunks"
+    for c in p.chunks:
+        if c.stop > stop:
+            trusted.pop(c.id, None)
+            with contextlib.suppress(OSError):
+                (chunk_dir / c.filename).unlink()
+    p.chunks = [c for c in p.chunks if c.stop <= stop]
+    p.runs_done = stop
+
+
 def _stopped(p: Prepared, stderr, started: str, engine: str, why: str, status: int, trusted: dict[int, str]) -> Outcome:
     """Report a stopped batch: what is saved, and the command that resumes it."""
     _clean_temp(p.out)
@@ -892,9 +988,9 @@ def _drop_chunks(p: Prepared, chunk_dir: Path) -> None:
     """Remove this batch's chunk files once its results are written (nothing else in the folder)."""
     if chunk_dir.is_symlink() or not chunk_dir.is_dir():
         return
-    for c in p.chunks:
+    for name in [c.filename for c in p.chunks] + [PLAN]:
         with contextlib.suppress(FileNotFoundError):
-            (chunk_dir / c.filename).unlink()
+            (chunk_dir / name).unlink()
     files.remove_stale_temporaries(chunk_dir)
     with contextlib.suppress(OSError):
         chunk_dir.rmdir()  # only when empty
@@ -937,13 +1033,14 @@ def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
     from game.batch.stats import QUANTILE_DEFINITION
 
     out = p.out
-    points = assemble(out, p.layout, p.points, p.chunks, p.request.runs, p.request.seed, p.inputs, p.request.steps,
-                      pooled=p.pooled, on_step=on_step)
+    early = len(p.points) > 1 and p.runs_done != p.request.runs  # a sweep that --until-ci stopped early
+    points = assemble(out, p.layout, p.points, p.chunks, p.runs_done, p.request.seed, p.inputs, p.request.steps,
+                      pooled=p.pooled, on_step=on_step, renumber=early)
     summary = {
         "scenario": {k: p.manifest["scenario"][k] for k in ("file", "id", "title", "sha256")},
         "version": p.manifest["version"],
         "seed": p.request.seed,
-        "runs": p.request.runs,
+        "runs": p.runs_done,
         "sets": p.manifest["sets"],
         "sweeps": p.manifest["sweeps"],
         "vary": p.manifest["vary"],
@@ -959,6 +1056,18 @@ def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
         ),
         "points": points,
     }
+    if p.stops:
+        from game.batch.precision import Watch, widest
+
+        summary["precision"] = {
+            "until_ci": p.request.until_ci,
+            "cap": p.request.runs,
+            "checkpoints": [n for n in p.stops if n <= p.runs_done],
+            "runs": p.runs_done,
+            "widest_interval": max(hi - lo for pt in points for key in ("events", "closest", "same_bloc", "bloc_splits")
+                                   for lo, hi in [(r["low"], r["high"]) for r in pt[key]]),
+            "reached": p.runs_done < p.request.runs or None,
+        }
     write_text_atomic(out / "summary.md", markdown(summary))
     t = time.monotonic()
     if p.request.plots:

@@ -127,7 +127,7 @@ def _fmt(v: float) -> str:
 
 
 def markdown(batch: Batch, df) -> str:
-    from game.batch.report import md
+    from game.batch.report import md, md_code
 
     s = batch.summary
     method = df["method"].iloc[0]
@@ -144,7 +144,7 @@ def markdown(batch: Batch, df) -> str:
         "Each point's output is estimated from its worlds (the same worlds at every point); their own chance stays in the "
         "indices as noise, which more runs per point reduce.",
         "",
-        "Inputs: " + "; ".join(f"`{md(v.path)}` in [{v.low:g}, {v.high:g}]" for v in batch.varies),
+        "Inputs: " + "; ".join(f"{md_code(v.path)} in [{v.low:g}, {v.high:g}]" for v in batch.varies),
         "",
         head,
         "| --- | --- |" + " ---: |" * (head.count("|") - 3),
@@ -157,14 +157,25 @@ def markdown(batch: Batch, df) -> str:
             cells = [f"{_fmt(r['mu_star'])} ± {_fmt(r['mu_star_conf'])}", _fmt(r["sigma"]), _fmt(r["mu"])]
         else:
             cells = [f"{_fmt(r['delta'])} ± {_fmt(r['delta_conf'])}", f"{_fmt(r['S1'])} ± {_fmt(r['S1_conf'])}"]
-        lines.append(f"| {label} | `{md(r['input'])}` | " + " | ".join(cells) + " |")
+        lines.append(f"| {label} | {md_code(r['input'])} | " + " | ".join(cells) + " |")
     constant = sorted(set(df[df["constant"]]["output"]))
     if constant:
         lines += ["", "Outputs that no input changed (the same at every point): " + ", ".join(md(_label(c, s)) for c in constant) + "."]
     return "\n".join(lines) + "\n"
 
 
-def plot(batch: Batch, df, path: Path, top: int = 8) -> None:
+def short_paths(paths: list[str]) -> list[str]:
+    """The shortest endings (two parts at least) of the paths that still tell them apart (for axis labels)."""
+    depth = 2
+    while depth < max(len(p.split(".")) for p in paths):
+        ends = [".".join(p.split(".")[-depth:]) for p in paths]
+        if len(set(ends)) == len(ends):
+            return ends
+        depth += 1
+    return list(paths)
+
+
+def plot(batch: Batch, df, path: Path, top: int = 6) -> None:
     """Tornado-style bars: for the outputs the inputs explain most, each input's indices with intervals."""
     from game.batch.plots import _frame, _plt, caption
 
@@ -175,10 +186,10 @@ def plot(batch: Batch, df, path: Path, top: int = 8) -> None:
     method = live["method"].iloc[0]
     outs = list(dict.fromkeys(live["output"]))
     names = batch.problem["names"]
-    cols = min(2, len(outs))
-    rows = math.ceil(len(outs) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(7.0 * cols, 0.5 + (0.45 * len(names) + 0.9) * rows + 0.9), squeeze=False)
-    _frame(fig, top=1.0, bottom=0.5, left=3.2, right=0.3, wspace=1.6, hspace=0.6)
+    rows = len(outs)  # one panel per output, stacked: every panel has room for the input names
+    fig, axes = plt.subplots(rows, 1, figsize=(9.5, (0.3 * len(names) + 0.9) * rows + 1.4), squeeze=False)
+    _frame(fig, top=1.1, bottom=0.5, left=2.6, right=0.3, hspace=0.6)
+    short = dict(zip(names, short_paths(names)))
     for ax in axes.flat[len(outs):]:
         ax.set_visible(False)
     keys = {"sobol": [("S1", "S1_conf", "first order S1", "#0072b2"), ("ST", "ST_conf", "total ST", "#e69f00")],
@@ -192,7 +203,7 @@ def plot(batch: Batch, df, path: Path, top: int = 8) -> None:
             ax.barh(ys + (j - (len(keys) - 1) / 2) * h, g[k], height=h * 0.9, xerr=g[conf], capsize=2, color=colour, label=label)
         if method == "morris":
             ax.plot(g["sigma"], ys, "k|", markersize=10, label="σ")
-        ax.set_yticks(ys, [p.removeprefix("actors.").removeprefix("factors.") for p in g["input"]], fontsize=7)
+        ax.set_yticks(ys, [short[i] for i in g["input"]], fontsize=7)
         ax.set_title(_label(out, batch.summary), fontsize=9)
         ax.tick_params(labelsize=7)
         ax.axvline(0, color="#888888", linewidth=0.6)

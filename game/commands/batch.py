@@ -34,6 +34,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--design", metavar="KIND:N",
         help="lhs:N (Latin hypercube), sobol:N (N*(D+2) points, for Sobol' indices), morris:N (N trajectories), grid:K",
     )
+    p.add_argument(
+        "--until-ci", type=float, metavar="W",
+        help="add worlds until every probability's 95%% interval is narrower than W (e.g. 0.02); --runs is the cap",
+    )
     p.add_argument("--resume", action="store_true", help="continue an interrupted batch in --out")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786 (extra 'cluster')")
     p.add_argument("--chunk-size", type=whole_number, metavar="K", help="worlds per chunk (default: about four per worker, 250..2000 worlds)")
@@ -53,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
         sweeps=list(args.sweeps),
         vary=list(args.vary),
         design=args.design,
+        until_ci=args.until_ci,
         steps=args.steps,
         workers=args.workers,
         chunk_size=args.chunk_size,

@@ -9,6 +9,8 @@ from game.model import SummitModel
 from ..landscape import describe
 from .common import CommandError, fail, open_game
 
+SHOWN = 10  # configurations listed by default; --all lists every one
+
 NAME = "blocs"
 HELP = "Print the blocs that landscape theory (Axelrod & Bennett 1993) predicts for a scenario's relations."
 
@@ -18,6 +20,8 @@ def add_arguments(p) -> None:
     p.add_argument("--turn", type=int, default=0, metavar="N",
                    help="first let the AI play N turns (default 0: the opening relations)")
     p.add_argument("--seed", type=int, default=1, metavar="S", help="seed for those N turns (default 1)")
+    p.add_argument("--all", action="store_true",
+                   help=f"list every stable configuration (default: the {SHOWN} lowest, and a summary of the rest)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -33,6 +37,7 @@ def run(args) -> int:
     except CommandError as exc:
         return fail(exc)
     minima = state.blocs()
+    shown = minima if args.all else minima[:SHOWN]
     names = [state.actor_name(a) for a in game.actor_ids]
     if args.json:
         print(json.dumps({
@@ -40,7 +45,8 @@ def run(args) -> int:
             "turn": args.turn,
             "seed": args.seed,
             "actors": game.actor_ids,
-            "configurations": [m.as_dict(game.actor_ids) for m in minima],
+            "stable_configurations": len(minima),
+            "configurations": [m.as_dict(game.actor_ids) for m in shown],
         }, indent=2))
         return 0
     when = "at the start" if args.turn == 0 else f"after {args.turn} turns (seed {args.seed})"
@@ -48,7 +54,11 @@ def run(args) -> int:
     print("Each pair is weighted by both leaders' power and their current relation; energy is the sum over")
     print("pairs split apart of power x power x relation (lower fits better). Each configuration below is")
     print("stable: no single leader would switch sides.")
-    print(f"{len(minima)} stable configuration(s), lowest energy first:")
-    for line in describe(minima, names):
+    print(f"{len(minima):,} stable configuration(s), lowest energy first:")
+    for line in describe(shown, names):
         print("  " + line)
+    rest = minima[len(shown):]
+    if rest:
+        print(f"  ... and {len(rest):,} more (energy {min(m.energy for m in rest):.2f} to {max(m.energy for m in rest):.2f}, "
+              f"together {sum(m.basin for m in rest):.0%} of starts); --all lists every one")
     return 0

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 from .common import AI_HELP, ai_spec
+from ..errors import UsageError
+from ..files import Refused, check_output, explain
 
 NAME = "play"
 HELP = "Play a scenario in a window: the class at the table, the AI for the other leaders."
@@ -29,25 +32,56 @@ def add_arguments(p):
     p.add_argument("--ai", type=ai_spec, default=None, metavar="SPEC", help=AI_HELP)
 
 
+MAX_SIZE = (7680, 4320)  # an 8K screen; a window never needs more
+SCREENSHOT_TYPES = (".png", ".jpg", ".jpeg", ".bmp", ".tga")
+
+
 def _size(text: str) -> tuple[int, int]:
+    """--size WxH: at least 640x360 (smaller is raised to it), at most MAX_SIZE."""
+    m = re.fullmatch(r"\s*(\d{1,9})\s*[xX]\s*(\d{1,9})\s*", text)
+    if not m:
+        raise UsageError(f"--size must look like 1280x720, not {text!r}")
+    w, h = int(m[1]), int(m[2])
+    if w > MAX_SIZE[0] or h > MAX_SIZE[1]:
+        raise UsageError(f"--size {w}x{h} is larger than any screen; at most {MAX_SIZE[0]}x{MAX_SIZE[1]}")
+    return max(640, w), max(360, h)
+
+
+def _screenshot_path(text: str) -> Path:
+    """--screenshot FILE: a new or regular file of an image type, in a folder that can be written."""
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"--screenshot {path} is a folder; give a file name such as {path / 'summit.png'}")
+    if path.suffix.lower() not in SCREENSHOT_TYPES:
+        raise UsageError(f"--screenshot {path}: give a file name ending in .png (or {', '.join(SCREENSHOT_TYPES[1:])})")
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--screenshot {path}: cannot write in {folder} (permission denied or not a folder)")
     try:
-        w, h = text.lower().split("x")
-        return max(640, int(w)), max(360, int(h))
-    except ValueError:
-        raise SystemExit(f"summit play: error: --size must look like 1280x720, not {text!r}") from None
+        check_output(path)
+    except Refused as exc:
+        raise UsageError(f"--screenshot {exc.strerror}") from None
+    except OSError as exc:
+        raise UsageError(f"--screenshot {path}: {explain(exc)}") from None
+    return path
 
 
 def run(args) -> int:
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")  # Ctrl-C and SIGTERM are ours: a clean stop with an autosave
     if args.world is not None and not args.batch:
         print("summit play: error: --run needs --batch DIR", file=sys.stderr)
         return 2
+    size = _size(args.size)
+    shot = _screenshot_path(args.screenshot) if args.screenshot else None
+    import pygame
+
     from game.ui import engine
     from game.ui.app import App
     from game.ui.session import Session
 
-    app = App(size=_size(args.size), strict=False, mc_worlds=args.worlds, animate=not args.screenshot)
+    app = App(size=size, strict=False, mc_worlds=args.worlds, animate=not args.screenshot)
     if args.fullscreen:
         app.toggle_fullscreen()
     humans = [h.strip() for h in (args.humans or "").split(",") if h.strip()]
@@ -110,7 +144,12 @@ def run(args) -> int:
             while not app.screen.mc.finished and time.monotonic() < deadline:
                 time.sleep(0.05)
             app.run_frames(2)
-        out = app.screenshot(args.screenshot)
+        try:
+            out = app.screenshot(shot)
+        except (OSError, pygame.error) as exc:
+            reason = explain(exc) if isinstance(exc, OSError) else str(exc)
+            print(f"summit play: error: cannot save the screenshot to {shot}: {reason}", file=sys.stderr)
+            return 1
         print(f"Saved {out}")
         return 0
     return app.run()

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..files import write_atomic
+from ..files import Refused, explain, write_atomic
 from ..schema import json_schema
 
 NAME = "schema"
@@ -40,8 +40,11 @@ def run(args) -> int:
         return 2
     try:
         write_atomic(out, text)
+    except Refused as exc:  # a device, FIFO or link at that path: never replaced
+        print(f"summit schema: error: {exc.strerror}", file=sys.stderr)
+        return 1
     except OSError as exc:
-        print(f"summit schema: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"summit schema: error: cannot write {out}: {explain(exc)}", file=sys.stderr)
         return 1
     print(f"Wrote {out}. In VS Code (YAML extension), put this line at the top of a scenario file:\n"
           f"# yaml-language-server: $schema={out.resolve().as_uri()}")

@@ -15,6 +15,9 @@ from pathlib import Path
 import pygame
 import pygame_gui
 
+from game import interrupt
+from game.errors import SaveError
+from game.files import atomic_path, explain
 from game.ui import theme as T
 from game.ui.screen import Screen
 
@@ -50,6 +53,7 @@ class App:
         self.errors: list[str] = []
         self._error_streak = 0
         self.last_saved: Path | None = None
+        self.stopped_by: str | None = None  # "Ctrl-C" or "SIGTERM" once asked to stop
         self._cached_overlays: dict[str, Screen] = {}
 
     # --- managers and layout -----------------------------------------------------------
@@ -221,10 +225,8 @@ class App:
             path = self.save_dir / f"{sid}-turn{self.session.state.turn:02d}-{stamp}.json"
         try:
             saved = self.session.save(path)
-        except Exception as exc:  # noqa: BLE001
-            if self.strict and not isinstance(exc, OSError):
-                raise
-            self.show_message("Could not save", f"{path}: {exc}", error=True)
+        except OSError as exc:  # a full disk, a read-only folder, a device or FIFO at the path
+            self.show_message("Could not save", f"{path}: {explain(exc)}", error=True)
             return None
         self.last_saved = saved
         self.show_message("Game saved", f"Saved to {saved}.\nLoad it from the menu (Esc → Load) to continue exactly from here.")
@@ -235,8 +237,8 @@ class App:
 
         try:
             session = Session.load(path)
-        except Exception as exc:  # noqa: BLE001 - a damaged save is a message, never a crash
-            self.show_message("Cannot load this game", f"{path}\n\n{exc}", error=True)
+        except SaveError as exc:  # unreadable, damaged, tampered with or foreign: a message, never a crash
+            self.show_message("Cannot load this game", str(exc), error=True)
             return False
         self.start_session(session)
         return True
@@ -369,14 +371,41 @@ class App:
                 self._recover()
 
     def screenshot(self, path) -> Path:
+        """Save the window as a PNG, atomically (OSError, or pygame.error, when it cannot be written)."""
         path = Path(path)
         if path.parent and not path.parent.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-        pygame.image.save(self.window, str(path))
+        with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+            pygame.image.save(self.window, fh, path.name)
         return path
 
     def run(self) -> int:
-        """The real-time loop (a classroom: errors become messages, never a crash)."""
+        """The real-time loop (a classroom: errors become messages, never a crash). Ctrl-C and
+        SIGTERM end it at the next frame, saving a game in progress (see `stopped`)."""
+        with interrupt.deferred(self._stop):
+            self._loop()
+        return self.stopped() if self.stopped_by else 0
+
+    def _stop(self, signal_name: str) -> None:
+        self.stopped_by = signal_name
+        self.running = False
+
+    def stopped(self) -> int:
+        """After Ctrl-C or SIGTERM: save the game in progress, say where, and give the exit status."""
+        msg = f"Stopped by {self.stopped_by}."
+        s = self.session
+        if s is not None and not s.state.over:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = self.save_dir / f"{getattr(s.scenario, 'id', 'game')}-turn{s.state.turn:02d}-autosave-{stamp}.json"
+            try:
+                s.save(path)
+                msg += f" The game is saved in {path}; continue it with: python main.py play --load {path}"
+            except OSError as exc:
+                msg += f" The game could not be saved there ({path}: {explain(exc)})."
+        print(msg, file=sys.stderr)
+        return 143 if self.stopped_by == "SIGTERM" else 130
+
+    def _loop(self) -> None:
         clock = pygame.time.Clock()
         idle = 0.0
         while self.running:
@@ -392,7 +421,6 @@ class App:
                 if self.strict:
                     raise
                 self._recover()
-        return 0
 
     def _animating(self) -> bool:
         s = self.session

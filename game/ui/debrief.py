@@ -16,6 +16,7 @@ from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UIProgressBar, UITextBox
 
 from game import narrate
+from game.files import atomic_path, explain, write_atomic
 from game.ui import badges, charts
 from game.ui import draw as D
 from game.ui import engine
@@ -136,7 +137,8 @@ class DebriefScreen(Screen):
             base.parent.mkdir(parents=True, exist_ok=True)
             self.app.draw()  # a fresh frame without any overlay
             png = Path(str(base) + "-debrief.png")
-            pygame.image.save(self.app.window, str(png))
+            with atomic_path(png) as tmp, open(tmp, "wb") as fh:
+                pygame.image.save(self.app.window, fh, png.name)
             log = Path(str(base) + "-log.txt")
             lines = s.log_lines() + ["", "Final scores and verdicts:"]
             lines += [f"  {v}" for v in self.verdicts.values()]
@@ -145,9 +147,9 @@ class DebriefScreen(Screen):
                 lines += ["", f"Against {self.mc.done} AI-only worlds of the same scenario:"]
                 lines += [f"  {s.name(a)}: better than {p:.0%} of them" for a, p in share.items()]
             lines += ["", "Discussion questions:"] + [f"  {q}" for q in s.scenario.discussion_questions]
-            log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_atomic(log, "\n".join(lines) + "\n")
         except (OSError, pygame.error) as exc:
-            self.app.show_message("Could not export", str(exc), error=True)
+            self.app.show_message("Could not export", explain(exc) if isinstance(exc, OSError) else str(exc), error=True)
             return []
         self.exported = [png, log]
         self.app.show_message("Exported", f"Debrief picture: {png}\nGame log: {log}")

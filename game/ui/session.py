@@ -92,7 +92,7 @@ class Session:
 
     @classmethod
     def from_json(cls, text: str) -> "Session":
-        """Rebuild a session from a save; ValueError with a readable message if damaged."""
+        """Rebuild a session from a save; SaveError (a ValueError) saying what is wrong otherwise."""
         model = engine.load_model(text)
         state = model.state
         index = state.worlds.index
@@ -107,11 +107,16 @@ class Session:
 
     @classmethod
     def load(cls, path) -> "Session":
+        """A saved game from a file: a regular file under a size cap, checked part by part
+        (game.saves); SaveError naming the file otherwise."""
+        from game.errors import SaveError
+        from game.saves import read
+
+        text = read(path)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read {path}: {exc}") from None
-        return cls.from_json(text)
+            return cls.from_json(text)
+        except SaveError as exc:
+            raise SaveError(f"{path}: {exc}") from None
 
     # --- helpers ------------------------------------------------------------------------
 
