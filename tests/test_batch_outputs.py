@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from game.batch import Request, run_batch
-from game.batch.report import _pct, console, outcome_table
+from game.batch.report import percent, console, outcome_table
 from game.batch.stats import Z95, share
 from game.cli import main as cli_main
 
@@ -159,7 +159,7 @@ def test_rare_events_show_their_upper_bound():
     cell = _cell(share(0, 10_000))
     assert cell == "0% [0%, 0.038%]"
     assert _cell(share(10_000, 10_000)) == "100% [99.962%, 100%]"
-    assert _pct(0.123) == "12.3%" and _pct(0.00042) == "0.042%" and _pct(0.0042) == "0.42%" and _pct(0.99962) == "99.962%"
+    assert percent(0.123) == "12.3%" and percent(0.00042) == "0.042%" and percent(0.0042) == "0.42%" and percent(0.99962) == "99.962%"
 
 
 # --- 9 and 10. figures ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 from game.safetext import markdown as markdown_text
 
 
-def _pct(x) -> str:
+def percent(x) -> str:
     """A probability as a percentage, with the digits a rare (or near-certain) event needs:
     0.038%, not 0.0%; 99.96%, not 100.0% (two significant digits below 1%)."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -26,7 +26,7 @@ def _pct(x) -> str:
 def _cell(s: dict | None) -> str:
     if s is None:
         return "—"
-    return f"{_pct(s['p'])} [{_pct(s['low'])}, {_pct(s['high'])}]"
+    return f"{percent(s['p'])} [{percent(s['low'])}, {percent(s['high'])}]"
 
 
 def md_code(text) -> str:

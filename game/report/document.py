@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import __version__, lens
+from ..batch.report import percent
 from ..batch.stats import Z95, wilson
 from ..catalog import shipped_scenarios
 from ..compiled import Game
@@ -42,8 +43,9 @@ class Settings:
 
 
 def pct(k: int, n: int) -> str:
+    """k of n as a percentage with its 95% Wilson interval (rare events keep their digits: 0% (0%–0.38%))."""
     lo, hi = wilson(k, n)
-    return f"{k / n:.0%} ({lo:.0%}–{hi:.0%})"
+    return f"{percent(k / n)} ({percent(lo)}–{percent(hi)})"
 
 
 def paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
@@ -66,7 +68,9 @@ def build(settings: Settings) -> str:
     doc = _intro(base, settings)
     doc += _headline(base)
     if CONTROL in paths:
-        doc += _assumed_or_emergent(base, play(Game(load_scenario(paths[CONTROL])), settings.seed, settings.worlds))
+        control_s = load_scenario(paths[CONTROL])
+        doc += _assumed_or_emergent(base, play(Game(control_s), settings.seed, settings.worlds),
+                                    play(Game(with_rationality(control_s, 0.0)), settings.seed, settings.worlds))
     doc += _rationality(base_s, settings)
     doc += _sensitivity(base_s, base, settings)
     doc += _lens(base.game, settings)
@@ -124,14 +128,15 @@ def _headline(base: Run) -> list[str]:
     return out + [""]
 
 
-def _assumed_or_emergent(base: Run, control: Run) -> list[str]:
+def _assumed_or_emergent(base: Run, control: Run, random_control: Run) -> list[str]:
     n = base.worlds
-    kb, kc = int(base.closer().sum()), int(control.closer().sum())
+    kb, kc, kr = int(base.closer().sum()), int(control.closer().sum()), int(random_control.closer().sum())
     d, lo, hi = paired(control.closer(), base.closer())
     lo_c, hi_c = wilson(kc, n)
     if lo_c > 0.5:
         emerges = (f"Even with an equal start, Kim ends closer to Putin in {pct(kc, n)} of worlds: a lean toward Putin "
-                   "emerges from play (the mechanisms and the leaders' goals), not only from the starting numbers.")
+                   "emerges in play, not only from the starting numbers (the last line says how much of it the "
+                   "leaders' choices make).")
     elif hi_c < 0.5:
         emerges = (f"With an equal start, Kim ends closer to Putin in only {pct(kc, n)} of worlds: in play the "
                    "mechanisms pull Kim toward Trump; the baseline's lean toward Putin is assumed, not emergent.")
@@ -151,11 +156,28 @@ def _assumed_or_emergent(base: Run, control: Run) -> list[str]:
         "|---|---:|---:|---:|",
         f"| baseline | {pct(kb, n)} | {np.median(base.relation(KIM, PUTIN)):+.2f} | {np.median(base.relation(KIM, TRUMP)):+.2f} |",
         f"| equal start (control) | {pct(kc, n)} | {np.median(control.relation(KIM, PUTIN)):+.2f} | {np.median(control.relation(KIM, TRUMP)):+.2f} |",
+        f"| equal start, every leader choosing at random | {pct(kr, n)} | {np.median(random_control.relation(KIM, PUTIN)):+.2f} | "
+        f"{np.median(random_control.relation(KIM, TRUMP)):+.2f} |",
         "",
         f"- {emerges}",
         f"- {assumed}",
+        f"- {_choices_or_rules(control, random_control)}",
         "",
     ]
+
+
+def _choices_or_rules(control: Run, random_control: Run) -> str:
+    """Does the control's lean come from the leaders' choices or from the moves and rules themselves?"""
+    d, lo, hi = paired(control.closer(), random_control.closer())  # random minus deliberate
+    where = f"with every leader choosing at random the share changes by {d * 100:+.0f} points ({lo * 100:+.0f} to {hi * 100:+.0f})"
+    if hi < 0:
+        return (f"Deliberate choices add to that lean: {where}, so part of it comes from what the leaders choose to do, "
+                "the rest from what the moves, events and dynamics do whoever chooses.")
+    if lo > 0:
+        return (f"Deliberate choices work against that lean: {where}; the moves, events and dynamics themselves favour "
+                "Putin more than the leaders' choices do.")
+    return (f"The lean does not need deliberate choices: {where}, so it comes from what the moves, events and "
+            "dynamics do, whoever chooses and how.")
 
 
 def _rationality(scenario, s: Settings) -> list[str]:
@@ -279,8 +301,9 @@ def _waiting(base: Run, no_election: Run) -> list[str]:
     kb, kn = int(base.closer().sum()), int(no_election.closer().sum())
     d, lo, hi = paired(no_election.closer(), base.closer())
     out += [f"| Kim ends closer to Putin than to Trump | {pct(kb, base.worlds)} | {pct(kn, no_election.worlds)} |", "",
-            f"The election changes the headline by {d * 100:+.0f} percentage points ({lo * 100:+.0f} to {hi * 100:+.0f}). "
-            "Offers accepted are counted over every offer made, so worlds with many offers weigh more.", ""]
+            f"With the election, Kim ends closer to Putin in {d * 100:+.0f} percentage points ({lo * 100:+.0f} to "
+            f"{hi * 100:+.0f}) of worlds compared with the same worlds without it. Offers accepted are counted over "
+            "every offer made, so worlds with many offers weigh more.", ""]
     return out
 
 
