@@ -126,8 +126,10 @@ def _segments(game: Game, w: Worlds, R: int) -> np.ndarray:
         for _, turn, _ in game.replacing[a]:
             if 0 < turn - w.turn < R:
                 cuts.add(turn - w.turn)
-    ends = np.unique(w.term_end - w.turn)
-    cuts.update(int(k) for k in ends if 0 < k < R)
+    for a in range(game.n_actors):
+        col = w.term_end[:, a]
+        ends = [col[0]] if (col == col[0]).all() else np.unique(col)
+        cuts.update(int(k) - w.turn for k in ends if 0 < int(k) - w.turn < R)
     return np.array(sorted(cuts))
 
 
@@ -258,8 +260,13 @@ def _add_election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: n
         other = np.flatnonzero(ch.kind[outs] == OTHERWISE)
         if len(other):
             dp[:, other[0]] = -dp.sum(axis=1)
-        disc = game.patience[pers] ** k_e  # [W, A]
-        value = (worth_lin @ game.effects.delta[game.outcome_block0 + outs].T) * disc[:, :, None]  # [W, A, O]
+        disc = (game.patience ** k_e)[pers]  # [W, A]
+        delta = game.effects.delta[game.outcome_block0 + outs]  # [O, T], a few targets each
+        touched = np.flatnonzero(delta.any(axis=0))
+        value = np.zeros((w.size, A, len(outs)))
+        for t in touched:  # the outcomes' effects, worth a lasting change from the event on
+            value += worth_lin[:, :, t, None] * delta[:, t]
+        value *= disc[:, :, None]  # [W, A, O]
         for i, o in enumerate(outs):
             c = game.outcome_replaces[o]
             if c < 0:
@@ -274,7 +281,8 @@ def _add_election_worth(game: Game, w: Worlds, worth_lin: np.ndarray, chances: n
                 value[:, b, i] += worth_lin[:, b, F + q] * shift * disc[:, b]
         adds.append((cols, sum(value[:, :, i, None] * dp[:, i, None, :] for i in range(len(outs)))))
     for cols, add in adds:  # after every event's values were taken from the linear worth
-        worth_lin[:, :, cols] += add
+        for i, c in enumerate(cols):
+            worth_lin[:, :, c] += add[:, :, i]
 
 
 # --- 2-4. the policy --------------------------------------------------------------------------------
@@ -288,10 +296,14 @@ def normalise(game: Game, persona: np.ndarray, value: np.ndarray) -> np.ndarray:
 def choice_logit(game: Game, value: np.ndarray, legal: np.ndarray, temper: np.ndarray) -> np.ndarray:
     """Choice probabilities within each actor's contiguous block of moves."""
     z = np.where(legal, value * temper, -np.inf)
-    top = np.maximum.reduceat(z, game.move_start, axis=1)[:, game.move_owner]
-    e = np.exp(z - np.where(np.isfinite(top), top, 0.0))
-    total = np.add.reduceat(e, game.move_start, axis=1)[:, game.move_owner]
-    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    top = np.maximum.reduceat(z, game.move_start, axis=1)  # [W, A]
+    top[~np.isfinite(top)] = 0.0  # an actor with no legal move: every exp below is 0
+    z -= np.take(top, game.move_owner, axis=1)
+    e = np.exp(z, out=z)
+    total = np.add.reduceat(e, game.move_start, axis=1)
+    total[total == 0] = 1.0
+    e /= np.take(total, game.move_owner, axis=1)
+    return e
 
 
 def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
@@ -322,7 +334,7 @@ def policy(game: Game, w: Worlds, legal: np.ndarray | None = None) -> Policy:
     p_success = _chances_after_others(game, br, w.x, total, contrib, p_now)
     wt = worth(game, w, now)  # [W, A, T] over the horizon
     if len(game.move_chances.logistic):
-        wt = wt + _move_chance_worth(game, br, wt, pi0, p_success)
+        _add_move_chance_worth(game, br, wt, pi0, p_success)
     others = np.take(total, tgt, axis=1) - np.take(contrib @ br.to_group, br.group, axis=1)
     base = np.clip(w.x[:, tgt] + others, lo, hi)  # [W, K]
     unit = game.unit(w.x)
@@ -398,22 +410,26 @@ def _chances_after_others(game: Game, br: Branches, x, total, contrib, p_now) ->
     return p
 
 
-def _move_chance_worth(game: Game, br: Branches, wt, pi0, p_success) -> np.ndarray:
-    """[W, A, T]: value of moving the chances of other leaders' moves (e.g. patrols that make a
-    smuggling run likelier to fail), by what their success rather than failure brings each leader.
-    A change made by a leader who resolves after the move counts as it fades into the next turn."""
+def _add_move_chance_worth(game: Game, br: Branches, wt, pi0, p_success) -> None:
+    """Add to wt [W, A, T] the value of moving the chances of other leaders' moves (e.g. patrols
+    that make a smuggling run likelier to fail), by what their success rather than failure brings
+    each leader. A change made by a leader who resolves after the move counts as it fades into
+    the next turn."""
     ch = game.move_chances
-    out = np.zeros_like(wt)
     position = np.argsort(game.resolution_order)  # where each actor resolves in a turn
-    gains = wt @ (br.delta[ch.logistic, SUCCESS] - br.delta[ch.logistic, FAILURE]).T  # [W, A, L]
-    for i, m in enumerate(ch.logistic):
-        cols = np.flatnonzero(ch.C[m])
+    adds = []
+    for m in ch.logistic:
+        diff = br.delta[m, SUCCESS] - br.delta[m, FAILURE]
+        gain = sum(wt[:, :, t] * diff[t] for t in np.flatnonzero(diff))  # [W, A]: success rather than failure
+        if np.isscalar(gain):
+            continue
         p = p_success[:, m]
-        gain = gains[:, :, i]  # [W, A]: the move succeeding rather than failing, to each leader
-        dp = (pi0[:, m] * p * (1 - p))[:, None] * ch.C[m, cols]  # [W, C]
-        timing = np.where((position < position[game.move_owner[m]])[:, None], 1.0, game.fade[cols][None, :])  # [A, C]
-        out[:, :, cols] += dp[:, None, :] * gain[:, :, None] * timing[None]
-    return out
+        before = position < position[game.move_owner[m]]  # [A]
+        for t in np.flatnonzero(ch.C[m]):
+            dp = pi0[:, m] * p * (1 - p) * ch.C[m, t]  # [W]
+            adds.append((t, gain * dp[:, None] * np.where(before, 1.0, game.fade[t])))
+    for t, add in adds:  # after every gain was taken from the worth as it was
+        wt[:, :, t] += add
 
 
 def _obligation_pull(game: Game, w: Worlds, wt: np.ndarray, p_success: np.ndarray) -> np.ndarray:
