@@ -35,7 +35,7 @@ class StartScreen(Screen):
         if path is not None:
             self.select(Path(path))
         elif self.entries:
-            preferred = [e for e in self.entries if "vladivostok" in e.id]
+            preferred = [e for e in self.entries if e.id == "vladivostok-2019"]  # the baseline first
             self.select((preferred or self.entries)[0].path)
 
     # --- state --------------------------------------------------------------------------
