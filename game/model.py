@@ -78,6 +78,7 @@ class SummitModel(mesa.Model):
         self.answers: dict[tuple[str, str, str], bool] = {}
         self.last_record = None
         self._plan: planner.Plan | None = None
+        self.classroom: dict | None = None  # a class's settings, kept in its saves (game.session.Settings)
         for slot, strategy in enumerate(seat_strategies(self.game, humans, ai)):
             Leader(self, slot, strategy)
         reporters = {"x": _x} if record else {}
@@ -142,14 +143,17 @@ class SummitModel(mesa.Model):
 
     # --- save and load -------------------------------------------------------------------------
 
-    def save(self) -> str:
-        """A class game as a save file's text: the state, the recorded series of world 0 and how each
-        seat is played (game.saves: a checksum; read back under checks)."""
+    def save(self, classroom: dict | None = None) -> str:
+        """A class game as a save file's text: the state, the recorded series of world 0, how each
+        seat is played and the class's settings (game.saves: a checksum; read back under checks)."""
         from .saves import dumps
 
         data = self.state.to_data()
         data["series"] = [x[0].tolist() for x in self.datacollector.model_vars["x"]]
         data["strategies"] = {a.actor_id: a.strategy.name for a in self.agents}
+        classroom = classroom if classroom is not None else self.classroom
+        if classroom is not None:
+            data["classroom"] = dict(classroom)
         return dumps(data)
 
     @classmethod
@@ -168,6 +172,7 @@ class SummitModel(mesa.Model):
                     history=state.keep_history)
         model.state = state
         model.datacollector.model_vars["x"] = [row[None, :].copy() for row in arrays["series"]]
+        model.classroom = data.get("classroom")
         model.running = not state.is_terminal()
         return model
 

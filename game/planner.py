@@ -32,6 +32,7 @@ class Plan:
     se: np.ndarray  # [W, M] standard error of that mean
     final: np.ndarray  # [W, M, T] mean state at the end of the rollouts
     prob: np.ndarray  # [W, M] quantal choice probabilities over the evaluated moves
+    samples: np.ndarray | None = None  # [W, M, K] each rollout's value (per cent of stakes), when asked for
 
 
 def persona_payoff(game: Game, x: np.ndarray, persona: np.ndarray, in_seat: np.ndarray) -> np.ndarray:
@@ -43,29 +44,35 @@ def persona_payoff(game: Game, x: np.ndarray, persona: np.ndarray, in_seat: np.n
     return out + np.where(in_seat, game.office[persona], 0.0)
 
 
-def plan(game: Game, w: Worlds, slots, pol: ai.Policy, rollouts: int, horizon: int) -> Plan:
-    """Rollout values of every legal move of the leaders in `slots`, in every world."""
+def plan(game: Game, w: Worlds, slots, pol: ai.Policy, rollouts: int, horizon: int, samples: bool = False) -> Plan:
+    """Rollout values of every legal move of the leaders in `slots`, in every world (with each
+    rollout's value when `samples`: candidates share their draws, so differences are paired)."""
     W, M, T = w.size, game.n_moves, game.n_targets
     value, se = np.full((W, M), np.nan), np.full((W, M), np.nan)
     final = np.full((W, M, T), np.nan)
+    kept = np.full((W, M, rollouts), np.nan) if samples else None
     cands = [(a, m) for a in slots for m in range(game.move_start[a], game.move_stop[a]) if pol.legal[:, m].any()]
     per_world = max(1, len(cands) * rollouts)
     block = max(1, MAX_ROWS // per_world)
     for w0 in range(0, W, block):
         rows = np.arange(w0, min(W, w0 + block))
-        v, s, f = _rollouts(game, w, rows, cands, pol, rollouts, horizon)
+        v, s, f, each = _rollouts(game, w, rows, cands, pol, rollouts, horizon)
         for c, (a, m) in enumerate(cands):
             ok = pol.legal[rows, m]
             value[rows[ok], m], se[rows[ok], m], final[rows[ok], m] = v[ok, c], s[ok, c], f[ok, c]
+            if kept is not None:
+                kept[rows[ok], m] = each[ok, c]
     norm = 100.0 * value / game.stakes[w.persona[:, game.move_owner]]
     temper = game.rationality[w.persona[:, game.move_owner]]
     evaluated = ~np.isnan(norm)
     prob = ai.choice_logit(game, np.where(evaluated, norm, 0.0), evaluated, temper)
-    return Plan(tuple(slots), norm, 100.0 * se / game.stakes[w.persona[:, game.move_owner]], final, prob)
+    stakes = game.stakes[w.persona[:, game.move_owner]]
+    return Plan(tuple(slots), norm, 100.0 * se / stakes, final, prob,
+                None if kept is None else 100.0 * kept / stakes[:, :, None])
 
 
 def _rollouts(game: Game, w: Worlds, rows: np.ndarray, cands: list, pol: ai.Policy, K: int, H: int):
-    """Mean value, its standard error and the mean end state, [len(rows), C] each."""
+    """Mean value, its standard error and the mean end state, [len(rows), C] each; and every rollout's value."""
     C = len(cands)
     world = np.repeat(rows, C * K)  # row -> world
     cand = np.tile(np.repeat(np.arange(C), K), len(rows))
@@ -100,7 +107,7 @@ def _rollouts(game: Game, w: Worlds, rows: np.ndarray, cands: list, pol: ai.Poli
     v = acc.reshape(len(rows), C, K)
     end = sim.x.reshape(len(rows), C, K, -1).mean(axis=2)
     sd = v.std(axis=2, ddof=1) if K > 1 else np.zeros(v.shape[:2])
-    return v.mean(axis=2), sd / np.sqrt(K), end
+    return v.mean(axis=2), sd / np.sqrt(K), end, v
 
 
 def _seat_weighted(game: Game, x, persona, in_seat) -> np.ndarray:

@@ -159,17 +159,37 @@ def clip(game: Game, x: np.ndarray) -> None:
     np.minimum(np.maximum(x, game.target_min, out=x), game.target_max, out=x)
 
 
-def apply_blocks(game: Game, w: Worlds, blocks: np.ndarray, noise: np.ndarray | None = None) -> None:
+def apply_blocks(game: Game, w: Worlds, blocks: np.ndarray, noise: np.ndarray | None = None,
+                 trace: Trace | None = None, source: tuple[str, int] = ("", -1)) -> None:
     """Add each world's effect block to its state, then clip to the bounds."""
     if (blocks >= 0).any():
-        w.x += effect_deltas(game, w.x, blocks, noise)
+        d = effect_deltas(game, w.x, blocks, noise)
+        before = w.x[0].copy() if trace is not None and blocks[0] >= 0 else None
+        w.x += d
         clip(game, w.x)
+        if before is not None:
+            trace.add(source, effect_deltas(game, before[None, :], blocks[:1])[0], d[0], w.x[0] - before)
+
+
+class Trace:
+    """What moved each target of world 0 this turn, step by step (a class game records it; batch
+    worlds never do). Each step's change splits exactly into its expected part, its random part
+    (noise, shocks) and what the bounds clipped: entries (source, who, target, amount)."""
+
+    def __init__(self):
+        self.entries: list[tuple[str, int, int, float]] = []
+
+    def add(self, source: tuple[str, int], expected: np.ndarray, drawn: np.ndarray, change: np.ndarray) -> None:
+        kind, who = source
+        for name, part, by in ((kind, expected, who), ("noise", drawn - expected, -1), ("limit", change - drawn, -1)):
+            for t in np.flatnonzero(np.abs(part) > 1e-12):
+                self.entries.append((name, by, int(t), float(part[t])))
 
 
 # --- 1. events -------------------------------------------------------------------------
 
 
-def open_turn(game: Game, w: Worlds) -> np.ndarray:
+def open_turn(game: Game, w: Worlds, trace: Trace | None = None) -> np.ndarray:
     """Resolve the events due this turn. Returns [W, E] outcome index, or -1 where none."""
     E, T = len(game.events), game.n_targets
     result = np.full((w.size, E), -1, dtype=np.intp)
@@ -193,14 +213,23 @@ def open_turn(game: Game, w: Worlds) -> np.ndarray:
         if not due.any():
             continue
         chosen = _draw_outcome(game, w, game.event_outcomes[e], outcome_u[:, e])
-        chosen = np.where(due, chosen, -1)
-        result[:, e] = chosen
-        w.fired[:, e] |= due
-        w.happened[np.flatnonzero(due), chosen[due]] = True
-        _change_seats(game, w, chosen)
-        apply_blocks(game, w, np.where(chosen >= 0, game.outcome_block0 + chosen, -1), noise[:, e])
+        result[:, e] = np.where(due, chosen, -1)
+        happen(game, w, e, result[:, e], noise[:, e], trace)
     w.opened = True
     return result
+
+
+def happen(game: Game, w: Worlds, e: int, chosen: np.ndarray, noise: np.ndarray, trace: Trace | None = None) -> None:
+    """Event e's outcome chosen [W] (-1: none) happens: seats change hands, then its effects."""
+    due = chosen >= 0
+    w.fired[:, e] |= due
+    w.happened[np.flatnonzero(due), chosen[due]] = True
+    before = w.x[0].copy() if trace is not None and due[0] else None
+    _change_seats(game, w, chosen)
+    if before is not None:
+        moved = w.x[0] - before
+        trace.add(("seat", int(chosen[0])), moved, moved, moved)
+    apply_blocks(game, w, np.where(due, game.outcome_block0 + chosen, -1), noise, trace, ("event", int(chosen[0])))
 
 
 def _draw_outcome(game: Game, w: Worlds, outcomes: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -273,7 +302,7 @@ class Decisions:
     consents: dict  # move index -> bool, a human recipient's answer
 
 
-def resolve(game: Game, w: Worlds, choices: np.ndarray, decisions: Decisions) -> Resolution:
+def resolve(game: Game, w: Worlds, choices: np.ndarray, decisions: Decisions, trace: Trace | None = None) -> Resolution:
     """Resolve every actor's chosen move (choices [W, A], NO_MOVE for none) in the scenario's order."""
     A, T, W = game.n_actors, game.n_targets, w.size
     block_u = rng.uniform(w.seed, w.index, w.turn, rng.BLOCK, A * A).reshape(W, A, A)
@@ -307,48 +336,57 @@ def resolve(game: Game, w: Worlds, choices: np.ndarray, decisions: Decisions) ->
         res.blocked_by[:, a] = np.where(blocked, np.argmax(blocks, axis=1), -1)
         res.chance[:, a] = np.where(acting, chance, 0.0)
         w.move_succeeded[rows[success], ms[success]] += 1
-        apply_blocks(game, w, np.where(acting, game.move_block(ms, variant), -1), noise[:, a])
+        apply_blocks(game, w, np.where(acting, game.move_block(ms, variant), -1), noise[:, a], trace, ("move", int(a)))
         if game.n_obligations:
-            _obligations_after_move(game, w, ms, success, res.kept)
+            _obligations_after_move(game, w, ms, success, res.kept, trace)
     return res
 
 
-def _obligations_after_move(game: Game, w: Worlds, ms: np.ndarray, success: np.ndarray, kept: np.ndarray) -> None:
+def _obligations_after_move(game: Game, w: Worlds, ms: np.ndarray, success: np.ndarray, kept: np.ndarray,
+                            trace: Trace | None = None) -> None:
     """A successful offer opens its obligation; a successful fulfilling move keeps an open one."""
     j = game.move_obligation[ms]
     opening = success & (j >= 0)
     w.due[opening, j[opening]] = w.turn + game.obligation_within[j[opening]]
     keeping = success[:, None] & (ms[:, None] == game.obligation_fulfil[None, :]) & (w.due >= 0)  # [W, J]
     if keeping.any():
-        _settle(game, w, keeping, KEPT)
+        _settle(game, w, keeping, KEPT, trace)
         kept |= keeping
 
 
-def _settle(game: Game, w: Worlds, which: np.ndarray, how: int) -> None:
+def _settle(game: Game, w: Worlds, which: np.ndarray, how: int, trace: Trace | None = None) -> None:
     """Close obligations which [W, J] as KEPT or BROKEN and apply their effects."""
     T, J = game.n_targets, game.n_obligations
     noise = rng.sparse_normal(w.seed, w.index, w.turn, rng.OBLIGATION_NOISE, J * T, game.obligation_noise_slots).reshape(w.size, J, T)
     for j in np.flatnonzero(which.any(axis=0)):
         on = which[:, j]
-        apply_blocks(game, w, np.where(on, game.obligation_block0 + 2 * j + how, -1), noise[:, j])
+        apply_blocks(game, w, np.where(on, game.obligation_block0 + 2 * j + how, -1), noise[:, j], trace,
+                     ("kept" if how == KEPT else "broken", int(j)))
         w.due[on, j] = -1
 
 
 # --- 4. dynamics, 5. payoffs --------------------------------------------------------------
 
 
-def dynamics(game: Game, w: Worlds) -> None:
+def dynamics(game: Game, w: Worlds, trace: Trace | None = None) -> None:
     """Factors drift, revert and jump; relations drift toward their propensity."""
     F = game.n_factors
     f = w.x[:, :F]
+    before = w.x[0].copy() if trace is not None else None
     shock = rng.sparse_normal(w.seed, w.index, w.turn, rng.FACTOR_SHOCK, F, game.shocked_factors)
-    step = game.drift + game.reversion * (game.level - f) + game.volatility * shock
-    np.clip(f + step, game.factor_min, game.factor_max, out=f)
+    drift = game.drift + game.reversion * (game.level - f)
+    jump = game.volatility * shock
+    np.clip(f + (drift + jump), game.factor_min, game.factor_max, out=f)
     if game.n_pairs:
         p = w.x[:, F:]
         shock = rng.normal(w.seed, w.index, w.turn, rng.RELATION_SHOCK, game.n_pairs)
-        step = game.pull * (game.pair_propensity - p) + game.relation_volatility * shock
-        np.clip(p + step, -1.0, 1.0, out=p)
+        pull = game.pull * (game.pair_propensity - p)
+        wobble = game.relation_volatility * shock
+        np.clip(p + (pull + wobble), -1.0, 1.0, out=p)
+    if before is not None:
+        expected = np.concatenate([drift[0], pull[0]]) if game.n_pairs else drift[0]
+        drawn = expected + (np.concatenate([jump[0], wobble[0]]) if game.n_pairs else jump[0])
+        trace.add(("drift", -1), expected, drawn, w.x[0] - before)
 
 
 def quantities(game: Game, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -372,15 +410,15 @@ def payoff(game: Game, x: np.ndarray, persona: np.ndarray, in_office: np.ndarray
     return out
 
 
-def close_turn(game: Game, w: Worlds, res: Resolution | None = None) -> np.ndarray:
+def close_turn(game: Game, w: Worlds, res: Resolution | None = None, trace: Trace | None = None) -> np.ndarray:
     """Obligations past their deadline break; dynamics; payoffs. Returns the turn's payoffs [W, A]."""
     if game.n_obligations:
         broken = w.due == w.turn
         if broken.any():
-            _settle(game, w, broken, BROKEN)
+            _settle(game, w, broken, BROKEN, trace)
             if res is not None:
                 res.broken |= broken
-    dynamics(game, w)
+    dynamics(game, w, trace)
     earned = payoff(game, w.x, w.persona, w.turn < w.term_end)
     w.scores += earned
     w.turn += 1

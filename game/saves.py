@@ -5,9 +5,11 @@ A save file is one JSON object::
     {"format": "summit-save", "format_version": 3, "version": "0.1.0",
      "sha256": "<checksum of the game>", "game": {...what State.to_data() gives...}}
 
-A class game saved by the model (`SummitModel.save`) adds two parts to "game": "series", the
-state at the close of every turn so far (what the charts show), and "strategies", how each
-seat is played.
+A class game saved by the model (`SummitModel.save`) adds parts to "game": "series", the
+state at the close of every turn so far (what the charts show), "strategies", how each seat is
+played, and "classroom", the class's settings (advisor, timer, a shorter game). Format 4 adds
+to each turn's record what moved every target, the teams' answers and the events a teacher set
+off; a format-3 save still loads (its months are told without their causes).
 
 Reading one back (:func:`read`, :func:`loads`) checks, in this order, and stops at the first
 problem with a :class:`SaveError` that says what is wrong:
@@ -38,7 +40,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, ValidationInfo, model_validator
@@ -51,11 +53,15 @@ from .files import explain, read_limited
 from .safetext import OneLine, lines
 
 FORMAT = "summit-save"
-FORMAT_VERSION = 3  # 3: the strategic engine (one state vector, terms, obligations, turn records)
+FORMAT_VERSION = 4  # 3: the strategic engine (one state vector, terms, obligations, turn records); 4: why (what moved
+# each target, the teams' answers, events a teacher set off) and a class's settings
+OLDEST_READABLE = 3  # a format-3 save loads without the parts 4 added (its turns are told without their causes)
 MAX_BYTES = 16 << 20
 MAX_WORLDS = 100_000
 MAX_SCORE = 1e9  # far beyond any real game: a bound against absurd numbers, not a model figure
 MAX_SEED = 2**63 - 1
+MAX_ANSWERS = 4 * MAX_ACTORS * MAX_ACTORS  # every team answering about every move of a turn, with room
+MAX_CAUSES = 100_000  # parts of what moved the targets in one turn
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]*$", max_length=40)]
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-MAX_SCORE, le=MAX_SCORE)]
@@ -189,6 +195,27 @@ def _arrays(model: type[BaseModel]) -> dict[str, Array]:
             for name, f in model.model_fields.items() if any(isinstance(m, Array) for m in f.metadata)}
 
 
+CAUSES = ("move", "event", "seat", "kept", "broken", "drift", "noise", "limit")
+
+
+class SavedCause(_Model):
+    """One part of what moved a target in a turn (state.TurnRecord.moved)."""
+
+    source: Literal[CAUSES]
+    who: StrictInt  # an actor (move), an outcome (event, seat), an obligation (kept, broken), else -1
+    target: Annotated[StrictInt, Field(ge=0)]
+    amount: Finite
+
+
+class SavedAnswer(_Model):
+    """A team's answer to a question in a turn."""
+
+    kind: Literal["block", "consent"]
+    actor: Id
+    move: Annotated[str, Field(max_length=40)]
+    yes: StrictBool
+
+
 class SavedTurn(_Model):
     """One turn of world 0 as the engine records it (state.TurnRecord): indices and numbers only."""
 
@@ -204,6 +231,18 @@ class SavedTurn(_Model):
     payoffs: list[Finite]
     by_hand: Annotated[list[Id], Field(max_length=MAX_ACTORS)]
     personas: list[StrictInt]
+    answers: Annotated[list[SavedAnswer], Field(max_length=MAX_ANSWERS)] = []
+    injected: Annotated[list[StrictInt], Field(max_length=MAX_EVENTS)] = []
+    moved: Annotated[list[SavedCause], Field(max_length=MAX_CAUSES)] = []
+
+
+class SavedSettings(_Model):
+    """A class's settings: the advisor, a timer per choice, a shorter game."""
+
+    advisor: StrictBool
+    timer: Annotated[StrictInt, Field(ge=0, le=3600)]
+    on_timeout: Literal["ai", "hold"]
+    last_turn: Annotated[StrictInt, Field(ge=1)] | None
 
 
 class SavedGame(_Model):
@@ -214,9 +253,12 @@ class SavedGame(_Model):
     keep_history: StrictBool
     worlds: SavedWorlds
     opening: Annotated[list[StrictInt], Field(max_length=MAX_EVENTS)]
+    opening_moved: Annotated[list[SavedCause], Field(max_length=MAX_CAUSES)] = []
+    injected: Annotated[list[StrictInt], Field(max_length=MAX_EVENTS)] = []
     records: list[SavedTurn]
     series: Annotated[list, Array("float", ("T1", "T"), _target_min, _target_max)] | None = None  # a class game's charts
     strategies: dict[Id, Annotated[OneLine, Field(max_length=500)]] | None = None  # how each seat is played
+    classroom: SavedSettings | None = None  # a class's settings (game.session.Settings)
 
     @model_validator(mode="after")
     def _fits_the_game(self, info: ValidationInfo) -> SavedGame:
@@ -227,6 +269,9 @@ class SavedGame(_Model):
             raise ValueError(f"humans lists {'unknown leader ' + repr(unknown[0]) if unknown else 'a leader twice'}")
         if any(not 0 <= o < game.n_outcomes for o in self.opening):
             raise ValueError("opening names an event outcome the scenario does not have")
+        if any(o not in self.opening for o in self.injected):
+            raise ValueError("injected names an event outcome that did not open this turn")
+        _check_causes(game, "opening_moved", self.opening_moved)
         if len(self.records) != (turn if self.keep_history else 0):
             raise ValueError(f"records hold {len(self.records)} turns; the game is at turn {turn}")
         for k, t in enumerate(self.records):
@@ -236,6 +281,8 @@ class SavedGame(_Model):
                 "series", self.series, game, sizes(game, 1, turn), turn)
         if self.strategies is not None:
             _check_strategies(game, self.strategies, self.humans)
+        if self.classroom is not None and self.classroom.last_turn is not None and self.classroom.last_turn > game.turns:
+            raise ValueError(f"classroom.last_turn is {self.classroom.last_turn}, but the game has {game.turns} turns")
         return self
 
 
@@ -256,6 +303,21 @@ def _check_turn(game: Game, k: int, t: SavedTurn, humans: list[str]) -> None:
         raise ValueError(f"{where} names an event outcome or a deal the scenario does not have")
     if any(h not in humans for h in t.by_hand):
         raise ValueError(f"{where}: a move chosen by hand for a leader no team plays")
+    for ans in t.answers:
+        if ans.actor not in humans or ans.move not in game.move_index:
+            raise ValueError(f"{where}: an answer by a leader no team plays, or about a move the scenario does not have")
+    if any(o not in t.events for o in t.injected):
+        raise ValueError(f"{where}: injected names an event outcome that did not open the turn")
+    _check_causes(game, f"{where}.moved", t.moved)
+
+
+def _check_causes(game: Game, where: str, causes: list[SavedCause]) -> None:
+    """Each cause names a real target, and a real actor, outcome or obligation for its kind."""
+    limit = {"move": game.n_actors, "event": game.n_outcomes, "seat": game.n_outcomes,
+             "kept": game.n_obligations, "broken": game.n_obligations}
+    for c in causes:
+        if not c.target < game.n_targets or not (0 <= c.who < limit[c.source] if c.source in limit else c.who == -1):
+            raise ValueError(f"{where}: a cause names a target, leader, outcome or deal the scenario does not have")
 
 
 def _check_strategies(game: Game, strategies: dict, humans: list[str]) -> None:
@@ -341,7 +403,7 @@ def _check_envelope(data: dict) -> dict:
     if theirs > ours or fmt > FORMAT_VERSION:
         raise SaveError(f"this game was saved by a newer Summit ({data.get('version')}); this is {__version__}: "
                         "update Summit to open it")
-    if fmt < FORMAT_VERSION:
+    if fmt < OLDEST_READABLE:
         raise SaveError(f"this game was saved by an older Summit (save format {fmt}), which this version cannot open")
     body = data.get("game")
     if not isinstance(body, dict) or set(data) != {"format", "format_version", "version", "sha256", "game"}:

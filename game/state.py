@@ -46,6 +46,19 @@ class TurnRecord:
     payoffs: list[float] = field(default_factory=list)  # [A] earned this turn
     by_hand: list[str] = field(default_factory=list)  # leaders whose move a team chose
     personas: list[int] = field(default_factory=list)  # [A] who held each seat when the moves resolved
+    answers: list[dict] = field(default_factory=list)  # the teams' answers: {"kind", "actor", "move", "yes"}
+    injected: list[int] = field(default_factory=list)  # outcomes a teacher set off this turn (also in events)
+    moved: list[dict] = field(default_factory=list)  # what moved each target: {"source", "who", "target", "amount"}
+
+
+def _moved(trace: rules.Trace | None) -> list[dict]:
+    """A trace's entries as record data, merged per (source, who, target)."""
+    if trace is None:
+        return []
+    merged: dict[tuple, float] = {}
+    for source, who, target, amount in trace.entries:
+        merged[(source, who, target)] = merged.get((source, who, target), 0.0) + amount
+    return [{"source": s, "who": w, "target": t, "amount": a} for (s, w, t), a in merged.items() if abs(a) > 1e-12]
 
 
 class State:
@@ -62,6 +75,8 @@ class State:
         self.keep_history = (len(index) == 1) if history is None else history
         self.records: list[TurnRecord] = []
         self.opening: list[int] = []  # outcomes that opened the current turn (world 0)
+        self.opening_moved: list[dict] = []  # what those outcomes moved (a class game's record)
+        self.injected: list[int] = []  # outcomes a teacher set off in the current turn
         self.last: rules.Resolution | None = None
         self._policy: ai.Policy | None = None
         self.x_closed = self.worlds.x.copy()  # every world's state when the last turn closed (before new events)
@@ -110,16 +125,46 @@ class State:
         other.worlds = self.worlds.copy()
         other.records = [TurnRecord(**asdict(r)) for r in self.records]
         other.opening = list(self.opening)
+        other.opening_moved = list(self.opening_moved)
+        other.injected = list(self.injected)
         return other
 
     # --- the turn -------------------------------------------------------------------------------
 
+    def _trace(self) -> rules.Trace | None:
+        """A trace of what moves world 0, for a class game's record only (never for batch worlds)."""
+        return rules.Trace() if self.keep_history else None
+
     def _open(self) -> None:
         if self.is_terminal():
             return
-        fired = rules.open_turn(self.game, self.worlds)
+        trace = self._trace()
+        fired = rules.open_turn(self.game, self.worlds, trace)
         self._policy = None
         self.opening = [int(o) for o in fired[0] if o >= 0]
+        self.opening_moved = _moved(trace)
+        self.injected = []
+
+    def inject(self, outcome: str) -> None:
+        """A teacher sets off a random event's outcome now, in every world, before the moves
+        resolve (with this turn's event noise); the news tells it as this month's event."""
+        self._check_open()
+        g = self.game
+        if outcome not in g.outcome_index:
+            raise ValueError(f"unknown event outcome '{outcome}'; choose from {', '.join(g.outcome_ids)}")
+        o = g.outcome_index[outcome]
+        e = int(g.outcome_event[o])
+        if g.event_scheduled[e]:
+            raise ValueError(f"'{outcome}' belongs to a scheduled event, which happens on its date; only random events can be set off")
+        T, E = g.n_targets, len(g.events)
+        noise = rng.sparse_normal(self.seed, self.worlds.index, self.turn, rng.EVENT_NOISE, E * T,
+                                  g.event_noise_slots).reshape(self.worlds.size, E, T)[:, e]
+        trace = self._trace()
+        rules.happen(g, self.worlds, e, np.full(self.worlds.size, o, dtype=np.intp), noise, trace)
+        self._policy = None
+        self.opening.append(o)
+        self.opening_moved += _moved(trace)
+        self.injected.append(o)
 
     def policy(self) -> ai.Policy:
         if self._policy is None:
@@ -184,9 +229,10 @@ class State:
             else:
                 raise ValueError(f"unknown kind of answer {kind!r}")
         personas = [int(p) for p in w.persona[0]]
-        res = rules.resolve(g, w, full, rules.Decisions(pol.block_prob, pol.accept_prob, blocks, consents))
+        trace = self._trace()
+        res = rules.resolve(g, w, full, rules.Decisions(pol.block_prob, pol.accept_prob, blocks, consents), trace)
         turn = self.turn
-        earned = rules.close_turn(g, w, res)
+        earned = rules.close_turn(g, w, res, trace)
         self.x_closed = w.x.copy()
         self.last = res
         record = None
@@ -196,7 +242,9 @@ class State:
                 [int(x) for x in res.blocked_by[0]], [float(x) for x in res.chance[0]], [float(x) for x in res.roll[0]],
                 [int(j) for j in np.flatnonzero(res.kept[0])], [int(j) for j in np.flatnonzero(res.broken[0])],
                 [float(x) for x in earned[0]],
-                [a for a in self.humans if isinstance(choices, dict) and a in choices], personas)
+                [a for a in self.humans if isinstance(choices, dict) and a in choices], personas,
+                [{"kind": k, "actor": a, "move": m, "yes": bool(y)} for (k, a, m), y in (answers or {}).items()],
+                list(self.injected), self.opening_moved + _moved(trace))
             self.records.append(record)
         self._open()
         return record
@@ -278,6 +326,8 @@ class State:
             "keep_history": self.keep_history,
             "worlds": {"seed": w.seed, "turn": w.turn, "opened": w.opened, **{k: getattr(w, k).tolist() for k in self.ARRAYS}},
             "opening": list(self.opening),
+            "opening_moved": list(self.opening_moved),
+            "injected": list(self.injected),
             "records": [asdict(r) for r in self.records],
         }
 
@@ -312,6 +362,8 @@ class State:
         state.worlds = rules.Worlds(seed=int(d["seed"]), turn=int(d["turn"]), opened=bool(d["opened"]), n_factors=game.n_factors,
                                     **{k: arrays[k].astype(dtypes.get(k, arrays[k].dtype)) for k in cls.ARRAYS})
         state.opening = [int(o) for o in data["opening"]]
+        state.opening_moved = [dict(m) for m in data.get("opening_moved") or []]
+        state.injected = [int(o) for o in data.get("injected") or []]
         state.records = [TurnRecord(**r) for r in data["records"]]
         state.last = None
         state._policy = None
