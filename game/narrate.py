@@ -6,6 +6,7 @@ into sentences from the scenario's own texts. Nothing here changes a game.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,9 @@ class MoveInfo:
     expected: list[str]
     offer_to: str | None = None
     terms: list[str] = field(default_factory=list)  # an offer's terms: obligation, what refusal does
+    number: int = 0  # its place in the leader's list (1, 2, ...): the same every month
+    legal: bool = True  # allowed now
+    unavailable: str = ""  # why not, when it is not allowed
 
 
 @dataclass
@@ -65,7 +69,39 @@ class TurnReport:
         return out
 
 
-def describe_effects(game: Game, delta: np.ndarray) -> list[str]:
+def successor_names(game: Game, personas) -> list[tuple[str, str]]:
+    """(original holder's name, current holder's name) for every seat a successor holds: full
+    names first, then short names. A scenario's move texts name the leaders who started the game;
+    once a successor sits in a seat, narration names him instead (see `follow`)."""
+    out = []
+    for slot, p in enumerate(personas):
+        if int(p) != slot:  # personas 0 .. A-1 are the leaders who start the game
+            first, now = game.personas[slot], game.personas[int(p)]
+            out += [(first.name, now.name), (first.short_name, now.short_name)]
+    return out
+
+
+def follow(text: str, names: list[tuple[str, str]]) -> str:
+    """A move's text with departed leaders' names replaced by their successors' (whole words only)."""
+    for old, new in names:
+        if old != new:
+            text = re.sub(rf"(?<![\w]){re.escape(old)}(?![\w])", lambda _m, new=new: new, text)
+    return text
+
+
+def relation_label(game: Game, q: int, personas=None) -> str:
+    """'Kim–Trump relation', naming whoever holds the two seats (default: the leaders who start)."""
+    i, j = game.pairs[q]
+    pi, pj = (i, j) if personas is None else (int(personas[i]), int(personas[j]))
+    return f"{game.personas[pi].short_name}–{game.personas[pj].short_name} relation"
+
+
+def target_label(game: Game, t: int, personas=None) -> str:
+    """A factor's label, or a relation's with its current holders."""
+    return game.scenario.factors[t].label if t < game.n_factors else relation_label(game, t - game.n_factors, personas)
+
+
+def describe_effects(game: Game, delta: np.ndarray, personas=None) -> list[str]:
     """Words for a row of target deltas."""
     out = []
     F = game.n_factors
@@ -74,34 +110,50 @@ def describe_effects(game: Game, delta: np.ndarray) -> list[str]:
             fac = game.scenario.factors[t]
             out.append(f"{fac.label} {delta[t]:+.3g}{(' ' + fac.unit) if fac.unit else ''}")
         else:
-            out.append(f"{game.relation_label(t - F)} {delta[t]:+.2f}")
+            out.append(f"{relation_label(game, t - F, personas)} {delta[t]:+.2f}")
     return out
 
 
-def _effect_words(game: Game, block: int) -> str:
-    words = describe_effects(game, game.effects.delta[block])
+def _effect_words(game: Game, block: int, personas=None) -> str:
+    words = describe_effects(game, game.effects.delta[block], personas)
     return ("Expected: " + "; ".join(words) + ".") if words else "Nothing changes."
 
 
 def moves(state: State, actor: str, world: int = 0) -> list[MoveInfo]:
     """The actor's legal moves with what each does and its chance now."""
+    return [info for info in all_moves(state, actor, world) if info.legal]
+
+
+def all_moves(state: State, actor: str, world: int = 0) -> list[MoveInfo]:
+    """Every move of the actor, in the scenario's order (numbered the same every month), with
+    whether it is allowed now and, when not, why."""
     g = state.game
     a = g.actor_index[actor]
     legal = state.legal_mask()[world]
     chance = g.move_chances.values(state.worlds.x[world : world + 1])[0]
+    personas = state.worlds.persona[world]
+    names = successor_names(g, personas)
     out = []
-    for m in range(g.move_start[a], g.move_stop[a]):
-        if not legal[m]:
-            continue
+    for number, m in enumerate(range(g.move_start[a], g.move_stop[a]), start=1):
         mv = g.moves[m]
-        expected = describe_effects(g, g.effects.delta[g.move_block(m, SUCCESS)])
+        expected = describe_effects(g, g.effects.delta[g.move_block(m, SUCCESS)], personas)
         if chance[m] < 1:
             state_word = "" if g.move_chances.kind[m] == FIXED else " given the situation now"
             expected.append(f"succeeds with chance {chance[m]:.0%}{state_word}")
         to = g.actor_ids[g.move_offer_to[m]] if g.move_offer_to[m] >= 0 else None
-        out.append(MoveInfo(mv.id, mv.label, mv.description, mv.rationale, float(chance[m]), tuple(mv.blockable_by),
-                            expected, to, offer_terms(state, m) if to else []))
+        out.append(MoveInfo(mv.id, follow(mv.label, names), follow(mv.description, names), follow(mv.rationale, names),
+                            float(chance[m]), tuple(mv.blockable_by), expected, to,
+                            offer_terms(state, m) if to else [], number, bool(legal[m]),
+                            "" if legal[m] else why_not(state, m, world)))
     return out
+
+
+def why_not(state: State, m: int, world: int = 0) -> str:
+    """Why a move is not allowed now: its first precondition that fails, in words."""
+    from .explain import unmet_conditions
+
+    reasons = unmet_conditions(state, m, world)
+    return "Not allowed now: " + "; ".join(reasons) + "." if reasons else "Not allowed now."
 
 
 def offer_terms(state: State, m: int) -> list[str]:
@@ -109,18 +161,19 @@ def offer_terms(state: State, m: int) -> list[str]:
     g = state.game
     mv = g.moves[m]
     to = g.actor_ids[g.move_offer_to[m]]
+    personas = state.worlds.persona[0]
     out = [f"{state.actor_name(to)} must accept it."]
     j = g.move_obligation[m]
     if j >= 0:
         bound = g.actor_ids[g.obligation_actor[j]]
-        keep = g.moves[g.obligation_fulfil[j]].label
+        keep = follow(g.moves[g.obligation_fulfil[j]].label, successor_names(g, personas))
         within = int(g.obligation_within[j])
         out.append(f"Accepting binds {state.actor_name(bound)} to '{keep}' within {within} month{'s' if within > 1 else ''}.")
         for how, word in ((0, "kept"), (1, "broken")):
-            words = describe_effects(g, g.effects.delta[g.obligation_block0 + 2 * j + how])
+            words = describe_effects(g, g.effects.delta[g.obligation_block0 + 2 * j + how], personas)
             if words:
                 out.append(f"If {word}: " + "; ".join(words) + ".")
-    refused = describe_effects(g, g.effects.delta[g.move_block(m, REFUSED)])
+    refused = describe_effects(g, g.effects.delta[g.move_block(m, REFUSED)], personas)
     if refused:
         out.append("If refused: " + "; ".join(refused) + ".")
     elif mv.offer is not None:
@@ -132,7 +185,7 @@ def question_text(state: State, q: Question) -> str:
     """The prompt a human leader sees for a block or consent question."""
     g = state.game
     proposer, decider = state.actor_name(q.proposer), state.actor_name(q.actor)
-    label = g.moves[g.move_index[q.move_id]].label
+    label = follow(g.moves[g.move_index[q.move_id]].label, successor_names(g, state.worlds.persona[0]))
     if q.kind == BLOCK:
         return f"{proposer} proposes '{label}'. Will {decider} block it?"
     terms = " ".join(offer_terms(state, g.move_index[q.move_id])[1:])
@@ -152,13 +205,14 @@ def event_lines(game: Game, outcomes: list[int]) -> list[str]:
 def promises(state: State, world: int = 0) -> list[str]:
     """Every open obligation in words: who must do what, by which month, under which offer."""
     g = state.game
+    names = successor_names(g, state.worlds.persona[world])
     out = []
     for j, due in enumerate(state.worlds.due[world]):
         if due < 0:
             continue
         bound = g.actor_ids[g.obligation_actor[j]]
-        move = g.moves[g.obligation_fulfil[j]].label
-        offer = g.moves[g.obligation_move[j]].label
+        move = follow(g.moves[g.obligation_fulfil[j]].label, names)
+        offer = follow(g.moves[g.obligation_move[j]].label, names)
         out.append(f"{state.actor_name(bound, world)} promised to '{move}' by the end of "
                    f"{g.date_of_turn(int(due)).strftime('%B %Y')} (the deal '{offer}').")
     return out
@@ -171,9 +225,10 @@ def pending_events(state: State) -> list[str]:
 def report(state: State, record: TurnRecord, names: dict[str, str] | None = None) -> TurnReport:
     """A turn's news in words, naming each seat's holder as he was when the moves resolved."""
     g = state.game
+    seats = record.personas or [int(p) for p in state.worlds.persona[0]]
     if names is None:
-        seats = record.personas or [int(p) for p in state.worlds.persona[0]]
         names = {a: g.personas[p].name for a, p in zip(g.actor_ids, seats)}
+    swaps = successor_names(g, seats)
     rep = TurnReport(record.turn, g.date_of_turn(record.turn).isoformat(), event_lines(g, record.events))
     for a in g.resolution_order:
         m = record.choices[a]
@@ -182,18 +237,19 @@ def report(state: State, record: TurnRecord, names: dict[str, str] | None = None
         mv, r = g.moves[m], record.results[a]
         by = g.actor_ids[record.blocked_by[a]] if record.blocked_by[a] >= 0 else None
         block = g.move_block(m, r)
-        news = g.effects.news[block] or _effect_words(g, block)
+        news = follow(g.effects.news[block], swaps) if g.effects.news[block] else _effect_words(g, block, seats)
         if by:
             news = f"Blocked by {names[by]}. " + news
         if r == REFUSED:
             news = f"{names[g.actor_ids[g.move_offer_to[m]]]} refuses. " + news
-        rep.actions.append(ActionReport(g.actor_ids[a], names[g.actor_ids[a]], mv.id, mv.label, RESULT_WORDS[r], by, news,
-                                        mv.rationale, record.chance[a], record.roll[a]))
+        rep.actions.append(ActionReport(g.actor_ids[a], names[g.actor_ids[a]], mv.id, follow(mv.label, swaps), RESULT_WORDS[r],
+                                        by, news, follow(mv.rationale, swaps), record.chance[a], record.roll[a]))
     for j, word in [(j, "kept") for j in record.kept] + [(j, "broke") for j in record.broken]:
         m = g.obligation_move[j]
         bound = g.actor_ids[g.obligation_actor[j]]
         news = g.effects.news[g.obligation_block0 + 2 * j + (0 if word == "kept" else 1)]
-        rep.deals.append(f"{names[bound]} {word} the terms of '{g.moves[m].label}'." + (f" {news}" if news else ""))
+        rep.deals.append(f"{names[bound]} {word} the terms of '{follow(g.moves[m].label, swaps)}'."
+                         + (f" {follow(news, swaps)}" if news else ""))
     rep.payoffs = {a: record.payoffs[i] for i, a in enumerate(g.actor_ids)}
     return rep
 
