@@ -26,9 +26,9 @@ TARGET_MS = 16.0
 def main() -> int:
     import pygame
 
-    from game.ui import session as S
+    from game import session as S
     from game.ui.app import App
-    from game.ui.session import Session
+    from game.session import Session
 
     size = (1280, 720)
     app = App(size=size, strict=True, mc_worlds=0)
@@ -37,10 +37,12 @@ def main() -> int:
     app.run_frames(5)  # warm caches
     times: list[float] = []
     turns = 0
-    while len(times) < 600 and not session.state.over:
-        session.play_ai_turn()  # start a turn: the table animates for ~1.4 s
+    while len(times) < 600 and not session.over:
+        if session.phase == S.EVENTS:
+            session.next()
+        app.screen.advance_flow()  # play the month: the table animates for ~1.4 s
         turns += 1
-        while session.phase == S.ANIMATING:
+        while app.screen.animating:
             t0 = time.perf_counter()
             app.step(events=[])
             times.append((time.perf_counter() - t0) * 1000)

@@ -368,16 +368,16 @@ def test_replay_with_bad_runs_csv_rows_warns_and_still_replays(reference, tmp_pa
 
 
 def test_play_batch_reads_through_the_same_checks(reference, tmp_path):
-    from game.ui import engine
-    from game.ui.session import Session
+    from game.errors import BatchError
+    from game.session import Session
 
     out = tmp_path / "r"
     shutil.copytree(reference, out)
     _with_scenario_copy(out, (out / "scenario.yaml").read_bytes().replace(b"\nturns:", b"\nid: again\nturns:", 1))
-    with pytest.raises(engine.ScenarioProblem, match="duplicate key 'id'"):
+    with pytest.raises(BatchError, match="duplicate key 'id'"):
         Session.from_batch(out, 3)
     _manifest(out, _set("seed", -1))
-    with pytest.raises(engine.ScenarioProblem, match="seed: input should be greater than or equal to 0"):
+    with pytest.raises(BatchError, match="seed: input should be greater than or equal to 0"):
         Session.from_batch(out, 3)
 
 

@@ -212,7 +212,7 @@ def test_play_load_of_a_tampered_save_is_one_clear_line(tmp_path, saved):
 
 
 def test_a_save_is_never_written_over_a_fifo_or_a_link(tmp_path):
-    from game.ui.session import Session
+    from game.session import Session
 
     session = Session.new(TINY, ("b",), 3)
     fifo = tmp_path / "save.json"
@@ -246,7 +246,7 @@ def test_play_stops_on_a_signal_with_an_autosave(tmp_path, sig, status, name):
     line = err.strip().splitlines()[-1]
     assert line.startswith(f"Stopped by {name}. The game is saved in saves/tiny-turn02-autosave-")
     path = line.split("continue it with: python main.py play --load ", 1)[1]
-    from game.ui.session import Session
+    from game.session import Session
 
     loaded = Session.load(tmp_path / path)
     assert loaded.state.turn == 2 and loaded.humans == ["b"]

@@ -25,9 +25,9 @@ import pytest  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
-from game.ui import session as S  # noqa: E402
+from game import session as S  # noqa: E402
 from game.ui.app import App  # noqa: E402
-from game.ui.session import Session  # noqa: E402
+from game.session import Session  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
@@ -79,19 +79,19 @@ def play_turn_by_keys(app: App, pick=lambda moves: 0, block=True):
     s = app.session
     start_turn = s.state.turn
     for _ in range(200):
-        if s.state.turn > start_turn and s.phase != S.ANIMATING:
+        if s.state.turn > start_turn and s.phase in (S.RESOLVED, S.OVER) and not app.screen.animating:
             break
-        if s.phase in (S.HANDOVER, S.VETO_HANDOVER):
+        if s.phase in (S.HANDOVER, S.QUESTION_HANDOVER):
             key(app, pygame.K_RETURN)
         elif s.phase == S.CHOOSE:
             k = pick(s.legal_moves())
             key(app, pygame.K_1 + k)
             key(app, pygame.K_RETURN)
-        elif s.phase == S.VETO:
+        elif s.phase == S.QUESTION:
             key(app, pygame.K_b if block else pygame.K_l)
-        elif s.phase == S.AI_READY:
+        elif s.phase in (S.READY, S.EVENTS):
             key(app, pygame.K_SPACE)
-        elif s.phase == S.ANIMATING:
+        elif app.screen.animating:
             app.run_frames(10)
             key(app, pygame.K_SPACE)  # skip the rest of the animation
         else:
@@ -178,11 +178,13 @@ def test_two_humans_hand_over_veto_save_load_and_debrief(app, tmp_path):
     key(app, pygame.K_1)
     key(app, pygame.K_RETURN)
     # B holds a veto over A's resolution: hand-over, then the question
-    assert s.phase == S.VETO_HANDOVER and s.current == "b"
+    assert s.phase == S.QUESTION_HANDOVER and s.current == "b"
     key(app, pygame.K_RETURN)
-    assert s.phase == S.VETO and s.question.move_id == "a_resolution"
+    assert s.phase == S.QUESTION and s.question.move_id == "a_resolution"
     click(app, "1  Block it")
-    assert s.phase == S.ANIMATING
+    assert s.phase == S.READY  # every choice and answer is in: the class looks back at the screen
+    key(app, pygame.K_SPACE)
+    assert s.phase == S.RESOLVED and app.screen.animating
     app.run_frames(200)
     assert s.phase == S.RESOLVED
     rep = s.history[-1]
@@ -324,9 +326,9 @@ def test_ai_only_game_steps_with_space(app):
     s = app.session
     turns = 0
     while app.screen.name == "table":
-        assert s.phase in (S.AI_READY, S.ANIMATING, S.RESOLVED)
+        assert s.phase in (S.READY, S.EVENTS, S.RESOLVED)
         key(app, pygame.K_SPACE)
-        if s.phase == S.ANIMATING:
+        if app.screen.name == "table" and app.screen.animating:
             key(app, pygame.K_SPACE)  # skip the animation
         turns += 1
         assert turns < 40
@@ -399,7 +401,7 @@ def test_every_screen_renders(size, tmp_path):
     shot("hand-over")
     key(app, pygame.K_RETURN)
     shot("moves")
-    while s.phase not in (S.VETO, S.ANIMATING):
+    while s.phase not in (S.QUESTION, S.READY):
         if s.phase == S.CHOOSE:
             moves = s.legal_moves()
             k = next((i for i, m in enumerate(moves) if m.blockable_by), 0)
@@ -407,10 +409,11 @@ def test_every_screen_renders(size, tmp_path):
             key(app, pygame.K_RETURN)
         else:
             key(app, pygame.K_RETURN)
-    if s.phase == S.VETO:
+    if s.phase == S.QUESTION:
         shot("veto")
-        while s.phase in (S.VETO, S.VETO_HANDOVER):
-            key(app, pygame.K_l if s.phase == S.VETO else pygame.K_RETURN)
+        while s.phase in (S.QUESTION, S.QUESTION_HANDOVER):
+            key(app, pygame.K_l if s.phase == S.QUESTION else pygame.K_RETURN)
+    key(app, pygame.K_SPACE)
     app.run_frames(20)
     shot("animating")
     app.run_frames(100)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .common import AI_HELP, ai_spec
-from ..errors import UsageError
+from ..errors import SummitError, UsageError
 from ..files import Refused, check_output, explain
 
 NAME = "play"
@@ -79,7 +79,7 @@ def run(args) -> int:
 
     from game.ui import engine
     from game.ui.app import App
-    from game.ui.session import Session
+    from game.session import Session
 
     app = App(size=size, strict=False, mc_worlds=args.worlds, animate=not args.screenshot)
     if args.fullscreen:
@@ -108,7 +108,7 @@ def run(args) -> int:
             session = Session.new(path, humans, args.seed, scenario=scenario, ai=ai)
         else:
             session = None
-    except (engine.ScenarioProblem, ValueError) as exc:
+    except (engine.ScenarioProblem, SummitError, ValueError) as exc:
         print(f"summit play: {exc}", file=sys.stderr)
         if args.screenshot:
             return 1

@@ -16,7 +16,7 @@ import pygame
 import pygame_gui
 
 from game import interrupt
-from game.errors import SaveError
+from game.errors import SaveError, SummitError
 from game.files import atomic_path, explain
 from game.ui import theme as T
 from game.ui.screen import Screen
@@ -233,7 +233,7 @@ class App:
         return saved
 
     def load_game(self, path) -> bool:
-        from game.ui.session import Session
+        from game.session import Session
 
         try:
             session = Session.load(path)
@@ -244,7 +244,7 @@ class App:
         return True
 
     def restart(self):
-        from game.ui.session import Session
+        from game.session import Session
 
         s = self.session
         if s is None:
@@ -255,9 +255,7 @@ class App:
                 new = Session.from_batch(s.batch["dir"], s.batch["run"])
             else:
                 new = Session.new(s.scenario_path, s.humans, s.seed, scenario=s.scenario, ai=s.model.ai_spec)
-        except Exception as exc:  # noqa: BLE001
-            if self.strict:
-                raise
+        except SummitError as exc:  # the scenario file changed and no longer loads, or the batch is gone
             self.show_message("Cannot restart", str(exc), error=True)
             return
         self.start_session(new)
@@ -423,8 +421,7 @@ class App:
                 self._recover()
 
     def _animating(self) -> bool:
-        s = self.session
-        if s is not None and getattr(s, "phase", None) == "animating":
+        if getattr(self.screen, "animating", False):
             return True
         mc = getattr(self.screen, "mc", None)
         return mc is not None and not mc.finished

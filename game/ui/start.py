@@ -11,6 +11,7 @@ import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UILabel, UISelectionList, UITextBox, UITextEntryLine
 
+from game.errors import SummitError
 from game.ui import badges
 from game.ui import draw as D
 from game.ui import engine
@@ -47,8 +48,6 @@ class StartScreen(Screen):
             self.scenario = engine.load_scenario(self.path)
         except engine.ScenarioProblem as exc:
             self.problem = str(exc)
-        except Exception as exc:  # noqa: BLE001 - any broken file shows as a message
-            self.problem = f"{self.path}:1:1: {exc}"
         ids = [a.id for a in self.scenario.actors] if self.scenario else []
         self.humans = [h for h in self.humans if h in ids]
         if self.widgets:
@@ -61,7 +60,7 @@ class StartScreen(Screen):
             return 0
 
     def start(self):
-        from game.ui.session import Session
+        from game.session import Session
 
         if self.scenario is None:
             return
@@ -69,9 +68,7 @@ class StartScreen(Screen):
             self.seed_text = self.seed_entry.get_text()
         try:
             session = Session.new(self.path, tuple(self.humans), self.seed(), scenario=self.scenario)
-        except Exception as exc:  # noqa: BLE001
-            if self.app.strict and not isinstance(exc, (engine.ScenarioProblem, ValueError, ImportError)):
-                raise
+        except (SummitError, ValueError) as exc:  # a scenario the engine refuses (too many leaders, ...)
             self.app.show_message("Cannot start this scenario", str(exc), error=True)
             return
         self.app.start_session(session)

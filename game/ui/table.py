@@ -16,7 +16,7 @@ from game import narrate
 from game.ui import badges, charts
 from game.ui import draw as D
 from game.ui import engine
-from game.ui import session as S
+from game import session as S
 from game.ui import theme as T
 from game.ui.screen import Screen
 
@@ -70,10 +70,29 @@ class TableScreen(Screen):
         self.move_buttons: list = []
         self.static_widgets: list = []
         self._bloc_cache = {}
+        self.anim_t = 1.0
+        self.anim_duration = 1.4
 
     @property
     def session(self):
         return self.app.session
+
+    @property
+    def animating(self) -> bool:
+        return self.anim_t < 1.0 and self.session is not None and self.session.phase in (S.RESOLVED, S.EVENTS)
+
+    def start_animation(self):
+        self.anim_t = 0.0 if self.app.animate else 1.0
+
+    def shown(self):
+        """What the table shows now: between the last two snapshots while animating."""
+        s = self.session
+        if not self.animating or s.before is None or s.after is None:
+            return s.after
+        t = D.ease(self.anim_t)
+        b, a = s.before, s.after
+        return S.Snapshot(b.factors + (a.factors - b.factors) * t, b.relations + (a.relations - b.relations) * t,
+                          a.personas, a.blocs if t > 0.5 else b.blocs)
 
     # --- widgets --------------------------------------------------------------------------
 
@@ -111,14 +130,14 @@ class TableScreen(Screen):
         s = self.session
         if s is None:
             return
-        key = (s.phase, s.current, s.question_index, s.state.turn, self.app.layout.s, self.app.layout.size)
+        key = (s.phase, s.current, s.question_index, s.state.turn, self.app.layout.s, self.app.layout.size, self.animating)
         if key != self._action_key:
             self._action_key = key
             self.sel, self.hover_move = None, None
             self._kill_actions()
             self._build_actions()
             self.refresh_visibility()
-        if s.phase != S.ANIMATING and len(s.history) != self._news_len:
+        if not self.animating and len(s.history) != self._news_len:
             self._news_len = len(s.history)
             self.news.set_text(self.news_html())
 
@@ -127,8 +146,8 @@ class TableScreen(Screen):
             self.set_visible(False)
             return
         s = self.session
-        hidden = s is not None and s.phase in (S.HANDOVER, S.VETO_HANDOVER)
-        covered = s is not None and s.phase in (S.CHOOSE, S.VETO)  # the details panel covers news + chart
+        hidden = s is not None and s.phase in (S.HANDOVER, S.QUESTION_HANDOVER)
+        covered = s is not None and s.phase in (S.CHOOSE, S.QUESTION)  # the details panel covers news + chart
         for w in self.static_widgets:
             if hidden or (covered and w in (self.news, self.chart_button)):
                 w.hide()
@@ -140,7 +159,7 @@ class TableScreen(Screen):
     def _build_actions(self):
         L, m, s = self.L, self.manager, self.session
         ph = s.phase
-        if ph in (S.HANDOVER, S.VETO_HANDOVER):
+        if ph in (S.HANDOVER, S.QUESTION_HANDOVER):
             self.ready_button = self._act(UIButton(L.r(490, 500, 300, 60), "Ready  (Enter)", m,
                                                    object_id=ObjectID(class_id="@primary_button")))
         elif ph == S.CHOOSE:
@@ -163,7 +182,7 @@ class TableScreen(Screen):
             self.confirm_button = self._act(UIButton(L.r(dx + dw - 300, dy + dh - 50, 300, 48), "Confirm  (Enter)", m,
                                                      object_id=ObjectID(class_id="@primary_button")))
             self.confirm_button.disable()
-        elif ph == S.VETO:
+        elif ph == S.QUESTION:
             q = s.question
             self.veto_text = self._act(UITextBox(self.veto_html(q), L.r(*DETAILS), m,
                                                  object_id=ObjectID(class_id="@big_text")))
@@ -172,13 +191,14 @@ class TableScreen(Screen):
                                                    object_id=ObjectID(class_id="@danger_button" if q.kind == "block" else "@primary_button")))
             self.pass_button = self._act(UIButton(L.r(310, 600, 276, 56), no, m,
                                                   object_id=ObjectID(class_id="@primary_button" if q.kind == "block" else "@danger_button")))
-        elif ph == S.AI_READY:
-            self.play_button = self._act(UIButton(L.r(290, 650, 298, 52), "Play the turn  (Space)", m,
+        elif ph in (S.READY, S.EVENTS):
+            label = "Play the month  (Space)" if ph == S.READY else "Continue  (Space)"
+            self.play_button = self._act(UIButton(L.r(290, 650, 298, 52), label, m,
                                                   object_id=ObjectID(class_id="@primary_button")))
-        elif ph == S.ANIMATING:
+        elif self.animating:
             self.skip_button = self._act(UIButton(L.r(408, 660, 180, 44), "Skip  (Space)", m))
         elif ph in (S.RESOLVED, S.OVER):
-            last = s.state.over
+            last = s.over
             label = "Debrief  (Space)" if last else "Next turn  (Space)"
             self.next_button = self._act(UIButton(L.r(340, 660, 248, 46), label, m,
                                                   object_id=ObjectID(class_id="@primary_button")))
@@ -284,18 +304,21 @@ class TableScreen(Screen):
     def advance_flow(self):
         """Space / Enter outside choosing: play, skip, next turn or debrief."""
         s = self.session
-        if s.phase == S.AI_READY:
-            s.play_ai_turn()
-            if not self.app.animate:
-                s.finish_animation()
-        elif s.phase == S.ANIMATING:
-            s.finish_animation()
+        if self.animating:
+            self.anim_t = 1.0
+        elif s.phase == S.READY:
+            s.play()
+            self.start_animation()
+        elif s.phase == S.EVENTS:
+            s.next()
         elif s.phase == S.RESOLVED:
-            if s.state.over:
-                s.next()
+            s.next()
+            if s.phase == S.OVER:
                 self.app.show_debrief()
                 return
-            s.next()
+            if s.phase == S.EVENTS:
+                s.before = s.snapshot(closed=True)
+                self.start_animation()
         elif s.phase == S.OVER:
             self.app.show_debrief()
             return
@@ -313,7 +336,7 @@ class TableScreen(Screen):
                 self.app.open_help()
             elif el is self.chart_button:
                 self.toggle_chart()
-            elif s.phase in (S.HANDOVER, S.VETO_HANDOVER) and el is getattr(self, "ready_button", None):
+            elif s.phase in (S.HANDOVER, S.QUESTION_HANDOVER) and el is getattr(self, "ready_button", None):
                 s.ready()
             elif s.phase == S.CHOOSE:
                 for k, (b, _) in enumerate(self.move_buttons):
@@ -321,9 +344,9 @@ class TableScreen(Screen):
                         self.select(k)
                 if el is getattr(self, "confirm_button", None):
                     self.confirm()
-            elif s.phase == S.VETO and el is getattr(self, "block_button", None):
+            elif s.phase == S.QUESTION and el is getattr(self, "block_button", None):
                 s.answer(True)
-            elif s.phase == S.VETO and el is getattr(self, "pass_button", None):
+            elif s.phase == S.QUESTION and el is getattr(self, "pass_button", None):
                 s.answer(False)
             elif el in (getattr(self, "play_button", None), getattr(self, "skip_button", None), getattr(self, "next_button", None)):
                 self.advance_flow()
@@ -337,7 +360,7 @@ class TableScreen(Screen):
             self.toggle_chart()
             return True
         enter = key in (pygame.K_RETURN, pygame.K_KP_ENTER)
-        if s.phase in (S.HANDOVER, S.VETO_HANDOVER):
+        if s.phase in (S.HANDOVER, S.QUESTION_HANDOVER):
             if enter:
                 s.ready()
                 self.sync()
@@ -354,7 +377,7 @@ class TableScreen(Screen):
             elif key in (pygame.K_UP, pygame.K_LEFT) and self.move_buttons:
                 self.select(len(self.move_buttons) - 1 if self.sel is None else (self.sel - 1) % len(self.move_buttons))
             return True
-        if s.phase == S.VETO:
+        if s.phase == S.QUESTION:
             yes = (pygame.K_b,) if s.question.kind == "block" else (pygame.K_a,)
             no = (pygame.K_l,) if s.question.kind == "block" else (pygame.K_r,)
             if key in yes + (pygame.K_y, pygame.K_1, pygame.K_KP1):
@@ -378,7 +401,8 @@ class TableScreen(Screen):
         if s is None:
             return
         self._update_hover(dt)
-        s.update(dt if self.app.animate else 10.0)
+        if self.animating:
+            self.anim_t = min(1.0, self.anim_t + dt / self.anim_duration)
         self.sync()
         if s.phase == S.CHOOSE and self.move_buttons:
             hov = None
@@ -410,7 +434,7 @@ class TableScreen(Screen):
         """Everything that does not move: background, panels, the table, legends (cached)."""
         s, L = self.session, self.L
         ph = s.phase
-        mode = "hand" if ph in (S.HANDOVER, S.VETO_HANDOVER) else "choose" if ph == S.CHOOSE else "veto" if ph == S.VETO else "news"
+        mode = "hand" if ph in (S.HANDOVER, S.QUESTION_HANDOVER) else "choose" if ph == S.CHOOSE else "veto" if ph == S.QUESTION else "news"
         key = (L.size, L.s, mode, surf.get_size())
         if getattr(self, "_chrome_key", None) == key:
             return self._chrome
@@ -453,8 +477,8 @@ class TableScreen(Screen):
         s = self.session
         if s is None:
             return
-        snap = s.shown()
-        handover = s.phase in (S.HANDOVER, S.VETO_HANDOVER)
+        snap = self.shown()
+        handover = s.phase in (S.HANDOVER, S.QUESTION_HANDOVER)
         surf.blit(self.chrome(surf), (0, 0))
         self.draw_top(surf)
         if handover:
@@ -462,7 +486,7 @@ class TableScreen(Screen):
             return
         self.draw_table(surf, snap)
         self.draw_dashboard(surf, snap)
-        if s.phase not in (S.CHOOSE, S.VETO):
+        if s.phase not in (S.CHOOSE, S.QUESTION):
             self.draw_chart(surf)
         self.draw_action_panel(surf)
 
@@ -498,7 +522,7 @@ class TableScreen(Screen):
         img = badges.badge(s.state.actor_portrait(aid), s.name(aid), T.hex_colour(s.state.actor_colour(aid)), L.n(150))
         surf.blit(img, img.get_rect(center=L.p(640, 220)))
         D.text(surf, f"Pass to {s.name(aid)}", L.font(44, True), T.NAVY, L.p(640, 340), "center", max_width=L.n(760))
-        what = "answers a veto question" if s.phase == S.VETO_HANDOVER else "chooses a move in secret"
+        what = "answers a veto question" if s.phase == S.QUESTION_HANDOVER else "chooses a move in secret"
         D.text(surf, s.state.actor_title(aid), L.font(20), T.MUTED, L.p(640, 392), "center", max_width=L.n(760))
         D.text(surf, f"{s.short_name(aid)}'s team {what}. Everyone else, please look away.", L.font(22), T.TEXT,
                L.p(640, 428), "center", max_width=L.n(760))
@@ -617,13 +641,13 @@ class TableScreen(Screen):
 
         # badges and names
         acted = {}
-        if s.phase in (S.ANIMATING, S.RESOLVED, S.OVER) and s.last_report is not None:
+        if s.phase in (S.RESOLVED, S.OVER) and s.last_report is not None:
             acted = {a.actor: a for a in s.last_report.actions}
         for k, aid in enumerate(ids):
             x, y = pos[k]
             st = s.state
             img = badges.badge(st.actor_portrait(aid), st.actor_name(aid), T.hex_colour(st.actor_colour(aid)), diam)
-            if s.current == aid and s.phase in (S.CHOOSE, S.VETO):
+            if s.current == aid and s.phase in (S.CHOOSE, S.QUESTION):
                 pygame.draw.circle(surf, T.ACCENT, (x, y), rad + L.n(7), L.n(5))
             surf.blit(img, img.get_rect(center=(x, y)))
             crowded = n > 6
@@ -663,7 +687,7 @@ class TableScreen(Screen):
     # --- hover cards: what a badge, a relation or a factor means ------------------------------
 
     def _hover_target(self, pos):
-        if self.app.overlay is not None or self.session.phase in (S.HANDOVER, S.VETO_HANDOVER):
+        if self.app.overlay is not None or self.session.phase in (S.HANDOVER, S.QUESTION_HANDOVER):
             return None
         for rect, target in reversed(getattr(self, "_hits", [])):
             if rect.collidepoint(pos):
@@ -718,7 +742,7 @@ class TableScreen(Screen):
         if kind == "pair":
             i, j = target[1], target[2]
             a, b = s.actor_ids[i], s.actor_ids[j]
-            r = float(s.shown().relations[i, j])
+            r = float(self.shown().relations[i, j])
             mood = "allied" if r > 0.6 else "friendly" if r > 0.05 else "hostile" if r < -0.05 else "neutral"
             out = [(f"{s.name(a)} – {s.name(b)}: {signed(r)} ({mood})", True)]
             for p in s.scenario.relations.pairs:
@@ -728,7 +752,7 @@ class TableScreen(Screen):
             return out
         if kind == "factor":
             f = s.scenario.factors[target[1]]
-            v = float(s.shown().factors[target[1]])
+            v = float(self.shown().factors[target[1]])
             out = [(f"{f.label}: {fmt_value(v, f.min, f.max)} {f.unit}".strip(), True),
                    (f"Range {f.min:g} to {f.max:g} {f.unit}".strip(), False)]
             if f.description:
@@ -803,7 +827,7 @@ class TableScreen(Screen):
         """Labels, sparklines of the history, countdowns: redrawn once a turn."""
         s, L = self.session, self.L
         st = s.state
-        key = (L.size, L.s, len(st.records), st.turn, s.phase == S.ANIMATING)
+        key = (L.size, L.s, len(st.records), st.turn, self.animating)
         if getattr(self, "_dash_key", None) == key:
             return self._dash_img
         area = L.r(*DASH)
@@ -848,7 +872,7 @@ class TableScreen(Screen):
         self._dash_key, self._dash_img, self._dash_geo = key, img, (geo, rh, colw, fs)
         self._dash_pos = area.clip(full.get_rect()).topleft
         try:
-            self._dash_prev = (s.before.factors if s.phase == S.ANIMATING and s.before is not None
+            self._dash_prev = (s.before.factors if self.animating and s.before is not None
                                else (hist[-2] if hist is not None and len(hist) >= 2 else None))
         except Exception:  # noqa: BLE001
             self._dash_prev = None
@@ -907,7 +931,7 @@ class TableScreen(Screen):
         x0, y0_, w0, h0 = ACTION
         if ph == S.CHOOSE:
             D.text(surf, f"{s.name(s.current)}, choose your move", head, T.NAVY, L.p(x0 + 12, y0_ + 8), max_width=L.n(CHOOSER[2] - 24))
-        elif ph == S.VETO:
+        elif ph == S.QUESTION:
             q = s.question
             if q is not None and q.kind == "block":
                 title, hint = f"{s.name(q.actor)}: use your veto?", "You may block this move. Read what it would do (right), then decide."
@@ -916,8 +940,9 @@ class TableScreen(Screen):
                 hint = "Another leader makes you an offer. Read its terms (right), then accept or refuse."
             D.text(surf, title, head, T.VERMILLION, L.p(x0 + 12, y0_ + 8))
             D.paragraph(surf, hint, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 60))
-        elif ph == S.AI_READY:
-            who = "The AI plays every leader." if not s.humans else "No student has a move this turn."
+        elif ph in (S.READY, S.EVENTS):
+            who = ("This month opens with news." if ph == S.EVENTS else "The AI plays every leader." if not s.humans
+                   else "Every team has chosen." if s.choices else "No student has a move this turn.")
             D.text(surf, "Ready for the next month", head, T.NAVY, L.p(x0 + 12, y0_ + 8))
             pend = s.pending_events()
             text = (f"{who} Press Space to play the turn." if pend else
@@ -926,9 +951,9 @@ class TableScreen(Screen):
             for ev in pend[:2]:
                 y = D.paragraph(surf, f"This month: {ev}", L.font(16, True), T.VERMILLION,
                                 pygame.Rect(L.p(x0 + 12, 0)[0], y, L.n(w0 - 24), L.n(44)), line_gap=1.0, max_lines=2)
-        elif ph in (S.ANIMATING, S.RESOLVED, S.OVER):
+        elif ph in (S.RESOLVED, S.OVER):
             rep = s.last_report
-            title = "Resolving the turn…" if ph == S.ANIMATING else (
+            title = "Resolving the turn…" if self.animating else (
                 f"What happened in {engine.month_label(rep.date)}" if rep is not None else "The game is over")
             D.text(surf, title, head, T.NAVY, L.p(x0 + 12, y0_ + 8))
             if rep is not None:
