@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from game.errors import UsageError
 from game.loader import ScenarioError, load_scenario
 
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -28,7 +29,7 @@ class CatalogEntry(NamedTuple):
     error: ScenarioError | None
 
 
-class UnknownScenario(LookupError):
+class UnknownScenario(UsageError, LookupError):
     """No file and no shipped scenario by that name (the message lists what exists)."""
 
 

@@ -9,7 +9,7 @@ import importlib
 import os
 import sys
 
-from .errors import SummitError
+from .errors import ScenarioError, SummitError
 from .files import Refused, explain
 from .interrupt import describe, exit_status, raise_on_sigterm
 from .safetext import TerminalStream
@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     except SummitError as exc:
         if isinstance(exc, OutputError):
             _silence(raw_out)
-        with contextlib.suppress(OSError):
-            print(f"summit {args.command}: error: {exc}", file=sys.stderr)
+        with contextlib.suppress(OSError):  # a scenario's problems are FILE:LINE:COLUMN lines, as `validate` prints them
+            print(str(exc) if isinstance(exc, ScenarioError) else f"summit {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (handled alike)
         with contextlib.suppress(OSError):

@@ -231,6 +231,15 @@ class RelationWeight(Rationale):
     weight: Weight = Field(description="Payoff per turn for a relation of +1 (vs 0).")
 
 
+def _one_of(kind: str, factor: str | None, relation: list[str] | None) -> PydanticCustomError:
+    """The error for a quantity, term or scale that names both a factor and a relation, or neither."""
+    if factor is not None:
+        return PydanticCustomError(kind, "both `factor` ({f}) and `relation` ({r}) are given; give exactly one of them",
+                                   {"f": factor, "r": ", ".join(relation or [])})
+    return PydanticCustomError(kind, "neither `factor` nor `relation` is given; give exactly one of them: "
+                               "factor: ID, or relation: [A, B]")
+
+
 class Quantity(Strict):
     """A factor or a relation on a 0..1 scale: a factor from its min (0) to its max (1), a relation
     from -1 (0) to +1 (1); `complement: true` takes 1 minus that."""
@@ -242,7 +251,7 @@ class Quantity(Strict):
     @model_validator(mode="after")
     def _one_of(self) -> Quantity:
         if (self.factor is None) == (self.relation is None):
-            raise PydanticCustomError("quantity", "give exactly one of `factor` or `relation`")
+            raise _one_of("quantity", self.factor, self.relation)
         return self
 
 
@@ -337,7 +346,7 @@ class Term(Strict):
     @model_validator(mode="after")
     def _one_of(self) -> Term:
         if (self.factor is None) == (self.relation is None):
-            raise PydanticCustomError("term", "give exactly one of `factor` or `relation`")
+            raise _one_of("term", self.factor, self.relation)
         return self
 
 
@@ -366,7 +375,7 @@ class Scale(Strict):
     @model_validator(mode="after")
     def _one_of(self) -> Scale:
         if (self.factor is None) == (self.relation is None):
-            raise PydanticCustomError("scale", "give exactly one of `factor` or `relation`")
+            raise _one_of("scale", self.factor, self.relation)
         return self
 
 
@@ -564,6 +573,8 @@ class Scenario(Strict):
         # The loader checks references itself (to report each at its own line);
         # direct callers get them all in one error.
         if not (info.context or {}).get("skip_references"):
+            from game.loader.references import reference_problems
+
             problems = reference_problems(self)
             if problems:
                 text = "; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in problems)
@@ -571,7 +582,7 @@ class Scenario(Strict):
         return self
 
 
-# --- cross-reference checks -----------------------------------------------------------
+# --- helpers --------------------------------------------------------------------------
 
 
 def closest(word, options) -> str | None:
@@ -580,244 +591,6 @@ def closest(word, options) -> str | None:
 
     found = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
     return found[0] if found else None
-
-
-def reference_problems(s: Scenario) -> list[tuple[tuple, str]]:
-    """Every broken cross-reference in a scenario, as (location path, message)."""
-    out: list[tuple[tuple, str]] = []
-    actors = [a.id for a in s.actors]
-    factors = [f.id for f in s.factors]
-    sources = [src.id for src in s.sources]
-    all_moves = [m.id for am in s.moves for m in am.moves]
-    outcomes = [o.id for e in s.events for o in e.outcomes]
-
-    def need(value, known, what, path):
-        if value not in known:
-            hint = closest(value, known)
-            allowed = ", ".join(known) if len(known) <= 12 else f"{len(known)} {what} ids"
-            msg = f"unknown {what} '{value}'"
-            msg += f"; did you mean '{hint}'?" if hint else ""
-            msg += f" (known: {allowed})"
-            out.append((path, msg))
-
-    def dupes(ids, what, path_of):
-        seen = set()
-        for i, v in enumerate(ids):
-            if v in seen:
-                out.append((path_of(i), f"duplicate {what} id '{v}'; ids must be unique"))
-            seen.add(v)
-
-    dupes(actors, "actor", lambda i: ("actors", i, "id"))
-    dupes(factors, "factor", lambda i: ("factors", i, "id"))
-    dupes(sources, "source", lambda i: ("sources", i, "id"))
-    move_paths = [("moves", a, "moves", m, "id") for a, am in enumerate(s.moves) for m in range(len(am.moves))]
-    seen_moves: set = set()
-    for mid, path in zip(all_moves, move_paths):
-        if mid in seen_moves:
-            out.append((path, f"duplicate move id '{mid}'; move ids must be unique across all actors"))
-        seen_moves.add(mid)
-    dupes([e.id for e in s.events], "event", lambda i: ("events", i, "id"))
-    outcome_paths = [("events", e, "outcomes", o, "id") for e, ev in enumerate(s.events) for o in range(len(ev.outcomes))]
-    seen_out: set = set()
-    for oid, path in zip(outcomes, outcome_paths):
-        if oid in seen_out:
-            out.append((path, f"duplicate outcome id '{oid}'; outcome ids must be unique across all events"))
-        seen_out.add(oid)
-
-    def pair(p, path):
-        for k, a in enumerate(p):
-            need(a, actors, "actor", path + (k,))
-        if len(p) == 2 and p[0] == p[1]:
-            out.append((path, f"a relation needs two different actors, got '{p[0]}' twice"))
-
-    def source(obj, path):
-        if getattr(obj, "source", None) is not None:
-            need(obj.source, sources, "source", path + ("source",))
-
-    def quantity(q, path):
-        """A factor or relation named by `factor:` / `relation:` (scales, interactions)."""
-        if q.factor is not None:
-            need(q.factor, factors, "factor", path + ("factor",))
-        if q.relation is not None:
-            pair(q.relation, path + ("relation",))
-
-    def effects(e: Effects, path):
-        for i, fe in enumerate(e.factors):
-            need(fe.factor, factors, "factor", path + ("factors", i, "factor"))
-            if fe.scale is not None:
-                quantity(fe.scale, path + ("factors", i, "scale"))
-        for i, re_ in enumerate(e.relations):
-            pair(re_.between, path + ("relations", i, "between"))
-            if re_.scale is not None:
-                quantity(re_.scale, path + ("relations", i, "scale"))
-        targets = [(fe.factor, fe.scale, ("factors", i)) for i, fe in enumerate(e.factors)]
-        targets += [(frozenset(re_.between), re_.scale, ("relations", i)) for i, re_ in enumerate(e.relations)]
-        for target, scale, where in targets:
-            if scale is not None and sum(t == target for t, _, _ in targets) > 1:
-                out.append((path + where + ("scale",), "a scaled effect must be the only effect on its factor or relation "
-                            "in this list; merge the entries into one"))
-
-    obligations = [m.id for am in s.moves for m in am.moves if m.offer is not None and m.offer.obligation is not None]
-
-    def conditions(conds, path, depth=1):
-        for i, c in enumerate(conds):
-            p = path + (i,)
-            if isinstance(c, FactorCondition):
-                need(c.factor, factors, "factor", p + ("factor",))
-            elif isinstance(c, RelationCondition):
-                pair(c.relation, p + ("relation",))
-            elif isinstance(c, MoveCondition):
-                need(c.move, all_moves, "move", p + ("move",))
-            elif isinstance(c, EventCondition):
-                need(c.outcome, outcomes, "event outcome", p + ("outcome",))
-            elif isinstance(c, ObligationCondition):
-                need(c.obligation, obligations, "offer-with-obligation move", p + ("obligation",))
-            elif isinstance(c, TurnCondition):
-                lo, hi = c.turn.get("min", 0), c.turn.get("max", s.turns - 1)
-                if lo > hi:
-                    out.append((p + ("turn",), f"turn window is empty: min {lo} > max {hi}"))
-            elif isinstance(c, (AllCondition, AnyCondition)):
-                key = "all" if isinstance(c, AllCondition) else "any"
-                if depth > MAX_CONDITION_DEPTH:
-                    out.append((p + (key,), f"conditions are nested more than {MAX_CONDITION_DEPTH} deep; flatten them"))
-                else:
-                    conditions(getattr(c, key), p + (key,), depth + 1)
-
-    def chance(ch, path):
-        if isinstance(ch, Logistic):
-            for i, t in enumerate(ch.terms):
-                quantity(t, path + ("terms", i))
-
-    def payoff(p: Payoff, path, owner: str | None):
-        seen = set()
-        for i, fw in enumerate(p.factors):
-            need(fw.factor, factors, "factor", path + ("factors", i, "factor"))
-            if fw.factor in seen:
-                out.append((path + ("factors", i, "factor"), f"factor '{fw.factor}' is weighted twice"))
-            seen.add(fw.factor)
-            source(fw, path + ("factors", i))
-        seen = set()
-        for i, rw in enumerate(p.relations):
-            need(rw.actor, actors, "actor", path + ("relations", i, "actor"))
-            if owner is not None and rw.actor == owner:
-                out.append((path + ("relations", i, "actor"), f"an actor cannot weight its relation with itself ('{owner}')"))
-            if rw.actor in seen:
-                out.append((path + ("relations", i, "actor"), f"relation with '{rw.actor}' is weighted twice"))
-            seen.add(rw.actor)
-            source(rw, path + ("relations", i))
-        for i, iw in enumerate(p.interactions):
-            for k, q in enumerate(iw.of):
-                quantity(q, path + ("interactions", i, "of", k))
-            source(iw, path + ("interactions", i))
-        if p.office is not None:
-            source(p.office, path + ("office",))
-
-    for i, a in enumerate(s.actors):
-        source(a, ("actors", i))
-        if a.term.date is not None and a.term.date < s.start_date:
-            out.append((("actors", i, "term", "date"), f"term date {a.term.date} is before the scenario starts ({s.start_date})"))
-    for i, f in enumerate(s.factors):
-        source(f, ("factors", i))
-
-    seen_pairs = set()
-    for i, r in enumerate(s.relations.pairs):
-        pair(r.between, ("relations", "pairs", i, "between"))
-        key = frozenset(r.between)
-        if key in seen_pairs and len(key) == 2:
-            out.append((("relations", "pairs", i, "between"), f"relation {r.between[0]}–{r.between[1]} is given twice"))
-        seen_pairs.add(key)
-        source(r, ("relations", "pairs", i))
-
-    for aid, p in s.payoffs.items():
-        need(aid, actors, "actor", ("payoffs", aid))
-        payoff(p, ("payoffs", aid), aid)
-    for aid in actors:
-        if aid not in s.payoffs:
-            out.append((("payoffs",), f"actor '{aid}' has no payoff; give every actor weights under `payoffs`"))
-
-    movers = [am.actor for am in s.moves]
-    owner_of = {m.id: am.actor for am in s.moves for m in am.moves}
-
-    def offer(o, proposer: str, path):
-        need(o.to, actors, "actor", path + ("to",))
-        if o.to == proposer:
-            out.append((path + ("to",), f"'{proposer}' cannot make an offer to itself; name another actor"))
-        effects(o.on_refused, path + ("on_refused",))
-        ob = o.obligation
-        if ob is None:
-            return
-        bound = ob.actor or o.to
-        if ob.actor is not None:
-            need(ob.actor, actors, "actor", path + ("obligation", "actor"))
-        need(ob.move, all_moves, "move", path + ("obligation", "move"))
-        if ob.move in owner_of and owner_of[ob.move] != bound:
-            out.append((path + ("obligation", "move"),
-                        f"move '{ob.move}' belongs to '{owner_of[ob.move]}', but the obligation binds '{bound}'; "
-                        f"name a move of '{bound}' (or set `actor`)"))
-        effects(ob.on_kept, path + ("obligation", "on_kept"))
-        effects(ob.on_broken, path + ("obligation", "on_broken"))
-    for i, am in enumerate(s.moves):
-        need(am.actor, actors, "actor", ("moves", i, "actor"))
-        if am.actor in movers[:i]:
-            out.append((("moves", i, "actor"), f"moves for '{am.actor}' are listed twice; put them in one list"))
-        for j, m in enumerate(am.moves):
-            path = ("moves", i, "moves", j)
-            source(m, path)
-            conditions(m.preconditions, path + ("preconditions",))
-            for name in ("effects", "on_failure", "on_blocked"):
-                effects(getattr(m, name), path + (name,))
-            for k, b in enumerate(m.blockable_by):
-                need(b, actors, "actor", path + ("blockable_by", k))
-                if b == am.actor:
-                    out.append((path + ("blockable_by", k), f"'{b}' cannot block its own move"))
-            if m.on_blocked != Effects() and not m.blockable_by:
-                out.append((path + ("on_blocked",), "on_blocked is given but nobody can block this move; add `blockable_by`"))
-            chance(m.probability, path + ("probability",))
-            if m.offer is not None:
-                offer(m.offer, am.actor, path + ("offer",))
-    for aid in actors:
-        if aid not in movers:
-            out.append((("moves",), f"actor '{aid}' has no moves; give each actor at least one (waiting is a move)"))
-
-    for i, ev in enumerate(s.events):
-        path = ("events", i)
-        source(ev, path)
-        if isinstance(ev, ScheduledEvent):
-            if ev.date < s.start_date:
-                out.append((path + ("date",), f"event date {ev.date} is before the scenario starts ({s.start_date})"))
-            elif months_between(s.start_date, ev.date) >= s.turns:
-                out.append((path + ("date",), f"event date {ev.date} falls after the last turn (the scenario has {s.turns} monthly turns from {s.start_date})"))
-        else:
-            conditions(ev.preconditions, path + ("preconditions",))
-        open_ = [k for k, o in enumerate(ev.outcomes) if o.chance is None]
-        if len(open_) != 1:
-            out.append((path + ("outcomes",), f"exactly one outcome must leave out `chance` (the 'otherwise' case); found {len(open_)}"))
-        fixed = sum(o.chance for o in ev.outcomes if isinstance(o.chance, float))
-        if fixed > 1 + 1e-9:
-            out.append((path + ("outcomes",), f"the outcomes' fixed chances add up to {fixed:.3g}; they must add up to at most 1"))
-        for k, o in enumerate(ev.outcomes):
-            op = path + ("outcomes", k)
-            chance(o.chance, op + ("chance",))
-            effects(o.effects, op + ("effects",))
-            if o.replace is not None:
-                need(o.replace.actor, actors, "actor", op + ("replace", "actor"))
-                payoff(o.replace.successor.payoff, op + ("replace", "successor", "payoff"), o.replace.actor)
-            if o.renew is not None:
-                need(o.renew.actor, actors, "actor", op + ("renew", "actor"))
-                if o.renew.date <= s.start_date:
-                    out.append((op + ("renew", "date"), f"the renewed term date {o.renew.date} must be after the scenario starts ({s.start_date})"))
-                elif isinstance(ev, ScheduledEvent) and months_between(s.start_date, o.renew.date) <= months_between(s.start_date, ev.date):
-                    out.append((op + ("renew", "date"), f"the renewed term date {o.renew.date} must fall after the month of "
-                                f"the event itself ({ev.date}): it is when the next term ends"))
-                if o.replace is not None and o.replace.actor == o.renew.actor:
-                    out.append((op + ("renew",), f"an outcome cannot both replace and renew '{o.renew.actor}'; use two outcomes"))
-
-    if s.resolution_order is not None:
-        for k, a in enumerate(s.resolution_order):
-            need(a, actors, "actor", ("resolution_order", k))
-        if sorted(s.resolution_order) != sorted(actors):
-            out.append((("resolution_order",), "resolution_order must list every actor exactly once"))
-    return out
 
 
 def months_between(start: dt.date, date: dt.date) -> int:

@@ -31,7 +31,7 @@ def load(directory: str | Path) -> Batch:
 
 
 def _texts(sets: dict | None, sweep: dict | None, vary: dict | None):
-    from game.batch.overrides import format_value
+    from game.loader.overrides import format_value
 
     set_texts = [f"{p}={format_value(v)}" for p, v in (sets or {}).items()]
     sweep_texts = [f"{p}=" + ",".join(format_value(v) for v in values) for p, values in (sweep or {}).items()]

@@ -35,15 +35,15 @@ class SummitRun:
     """The model function EMA calls: values by path -> outputs by name (picklable, for EMA's evaluators)."""
 
     def __init__(self, scenario: str, paths: list[str], runs: int, seed: int, sets: dict | None = None):
-        from game.batch import overrides as ov
+        from game.loader import overrides as ov
         from game.batch.layout import Layout
         from game.catalog import find_scenario
         from game.compiled import Game
-        from game.loader import ScenarioError, load_data, parse_scenario, read_bytes
+        from game.loader import ScenarioError, load, parse_scenario
 
         path = find_scenario(scenario)
         try:
-            _, raw = load_data(read_bytes(path), str(path))  # the one scenario loader, and its plain data
+            raw = load(path).data  # the one scenario loader, and its plain data
         except ScenarioError as e:
             raise BatchError(f"{scenario} is not a valid scenario:\n{e}") from None
         try:

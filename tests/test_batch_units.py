@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from game.batch import overrides as ov
+from game.loader import overrides as ov
 from game.batch.layout import Chunk, default_chunk_size, plan_chunks
 from game.batch.progress import Progress
 from game.batch.report import outcome_table

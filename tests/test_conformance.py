@@ -272,11 +272,15 @@ def scenarios(draw) -> dict:
         if depth < 4:
             kinds += ["all", "any"]
         kind = draw(st.sampled_from(kinds))
+        # Comparisons that can hold (the validator refuses one that never can), and never contradict
+        # each other: an upper bound is always above any lower bound.
         if kind == "factor":
-            return {"factor": draw(st.sampled_from(factors)), "op": draw(st.sampled_from(["<", ">", "<=", ">=", "!="])),
-                    "value": draw(st.floats(-10, 110))}
+            op = draw(st.sampled_from(["<", ">", "<=", ">=", "!="]))
+            value = draw(st.floats(50, 99) if op in ("<", "<=") else st.floats(1, 49.9) if op in (">", ">=") else st.floats(-10, 110))
+            return {"factor": draw(st.sampled_from(factors)), "op": op, "value": value}
         if kind == "relation":
-            return {"relation": draw(st.sampled_from(pairs)), "op": draw(st.sampled_from(["<", ">"])), "value": draw(st.floats(-1, 1))}
+            op = draw(st.sampled_from(["<", ">"]))
+            return {"relation": draw(st.sampled_from(pairs)), "op": op, "value": draw(st.floats(0, 0.99) if op == "<" else st.floats(-0.99, -0.01))}
         if kind == "turn":
             lo = draw(st.integers(0, turns - 1))
             return {"turn": {"min": lo, "max": draw(st.integers(lo, turns - 1))}}

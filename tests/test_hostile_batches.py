@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from game.batch import BatchError, Request, run_batch, runner
-from game.batch import overrides as ov
+from game.loader import overrides as ov
 from game.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -77,8 +77,9 @@ def scenarios(draw) -> dict:
 
     def effects():
         return {
-            "factors": [{"factor": draw(st.sampled_from(factors)), "delta": draw(small), "noise": draw(st.floats(0, 5, allow_nan=False))}
-                        for _ in range(draw(st.integers(0, 2)))],
+            "factors": [{"factor": f["id"], "delta": draw(st.floats(-1, 1, allow_nan=False)) * (f["max"] - f["min"]),
+                         "noise": draw(st.floats(0, 5, allow_nan=False))}
+                        for f in (draw(st.sampled_from(fdefs)) for _ in range(draw(st.integers(0, 2))))],
             "relations": [{"between": list(draw(st.sampled_from(pairs))), "delta": draw(st.floats(-2, 2, allow_nan=False))}
                           for _ in range(draw(st.integers(0, 1)))],
             "news": draw(words),
@@ -91,13 +92,14 @@ def scenarios(draw) -> dict:
     for a in actors:
         ms = []
         for mid in own[a]:
+            # comparisons that can hold (strictly inside the range), at most one per factor, so never contradictory
             conds = draw(st.lists(st.one_of(
-                st.builds(lambda f, op, v: {"factor": f, "op": op, "value": v}, st.sampled_from(factors),
-                          st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), small),
-                st.builds(lambda p, v: {"relation": list(p), "op": ">", "value": v}, st.sampled_from(pairs), st.floats(-1, 1, allow_nan=False)),
+                st.builds(lambda f, op, u: {"factor": f["id"], "op": op, "value": f["min"] + (0.05 + 0.9 * u) * (f["max"] - f["min"])},
+                          st.sampled_from(fdefs), st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), unit),
+                st.builds(lambda p, v: {"relation": list(p), "op": ">", "value": v}, st.sampled_from(pairs), st.floats(-1, 0.99, allow_nan=False)),
                 st.builds(lambda lo: {"turn": {"min": lo, "max": lo + 1}}, st.integers(0, turns - 2)),
                 st.builds(lambda m, t: {"move": m, "taken": t}, st.sampled_from(move_ids), st.booleans()),
-            ), max_size=2))
+            ), max_size=2, unique_by=lambda c: c.get("factor") or str(c.get("relation")) or id(c)))
             blockers = draw(st.lists(st.sampled_from([b for b in actors if b != a]), unique=True, max_size=2))
             m = {"id": mid, "label": draw(words)[:40], "description": draw(words), "rationale": draw(words),
                  "preconditions": conds, "probability": draw(unit), "effects": effects(), "blockable_by": blockers}

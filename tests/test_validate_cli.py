@@ -42,7 +42,7 @@ def test_validate_broken_file_reports_every_problem_and_exits_1(broken):
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
     assert lines[0] == f"{broken}:13:101: actors[0].colour: 'red' is not a colour; write it as #RRGGBB in quotes, e.g. \"#0072b2\""
-    assert lines[1] == f"{broken}:99:61: events[1].outcomes[0].effects.factors[0].factor: unknown factor 'oill'; did you mean 'oil'? (known: sanctions, oil)"
+    assert lines[1] == f"{broken}:99:69: events[1].outcomes[0].effects.factors[0].factor: unknown factor 'oill'; did you mean 'oil'? (known: sanctions, oil)"
     assert lines[2].startswith("1 of 2 files has problems (2 in all)")
     assert f"{TINY}: OK" in r.stdout
 
@@ -54,7 +54,7 @@ def test_validate_json_is_machine_readable(broken):
     assert out["ok"] is False
     good, bad, missing = out["files"]
     assert good["ok"] and good["id"] == "tiny" and good["problems"] == []
-    assert not bad["ok"] and [(p["line"], p["column"]) for p in bad["problems"]] == [(13, 101), (99, 61)]
+    assert not bad["ok"] and [(p["line"], p["column"]) for p in bad["problems"]] == [(13, 101), (99, 69)]
     assert bad["problems"][0]["path"] == ["actors", 0, "colour"]
     assert missing["problems"][0]["line"] == 0 and "no such file" in missing["problems"][0]["message"]
 

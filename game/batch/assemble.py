@@ -16,7 +16,7 @@ import numpy as np
 
 from game.batch.columns import Input, arrow_schema, arrow_table, columns, csv_header, csv_rows, csv_text
 from game.batch.layout import Chunk, Layout, Point
-from game.batch.overrides import format_value
+from game.loader.overrides import format_value
 from game.batch.stats import QUANTILES, Columns, Counts, Paired, fan_quantiles, rounded, share
 from game.files import atomic_path, write_atomic
 

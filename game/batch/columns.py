@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from game.batch.overrides import format_value
+from game.loader.overrides import format_value
 from game.safetext import csv_cell
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from game.batch.overrides import OverrideError, _path, format_value
+from game.loader.overrides import OverrideError, _path, format_value
 
 KINDS = ("lhs", "sobol", "morris", "grid")
 MAX_POINTS = 200_000

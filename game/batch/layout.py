@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from game.batch.overrides import format_value
+from game.loader.overrides import format_value
 
 DEFAULT_CHUNK = 2000
 MIN_CHUNK = 1

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from game.batch import designs as dz
 from game.batch.layout import MAX_CHUNK
-from game.batch.overrides import MAX_POINTS
+from game.loader.overrides import MAX_POINTS
 from game.errors import BatchError
 from game.files import explain, read_limited
 from game.safetext import OneLine, one_line

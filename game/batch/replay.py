@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from game.batch import designs as dz
-from game.batch import overrides as ov
+from game.loader import overrides as ov
 from game.batch.manifest import Manifest, read_manifest
 from game.errors import BatchError
 from game.files import open_regular
@@ -56,7 +56,7 @@ def load_world(directory: str | Path, run: int):
     """(game, model at turn 0, manifest, point values, world index) for run K of a batch."""
     from game import __version__
     from game.compiled import Game
-    from game.loader import ScenarioError, load_data, parse_scenario
+    from game.loader import ScenarioError, decode, loads, parse_scenario
     from game.model import SummitModel
 
     d = Path(directory)
@@ -80,7 +80,7 @@ def load_world(directory: str | Path, run: int):
         varies = [dz.Vary(v.path, v.low, v.high, v.integer) for v in m.vary]
         values = design_points(dz.Design(m.design.kind, m.design.n), varies, m.seed, m.design.sha256)[point]
     try:
-        _, data = load_data(raw, source)
+        data = loads(decode(raw, source), source).data
         data = ov.apply(data, [ov.parse_set(t) for t in m.sets])
         data = ov.apply(data, [ov.Setting(p, v) for p, v in values.items()])
         game = Game(parse_scenario(data, m.scenario.file))

@@ -193,7 +193,7 @@ def short_labels(summary: dict) -> list[str]:
             break
         depth += 1
     short = {p: ".".join(p.split(".")[-depth:]) for p in paths}
-    from game.batch.overrides import format_value
+    from game.loader.overrides import format_value
 
     return [", ".join(f"{short[k]}={format_value(v)}" for k, v in p["values"].items()) for p in pts]
 

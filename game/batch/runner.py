@@ -24,7 +24,7 @@ from pathlib import Path
 from game import files, interrupt
 from game.batch import chunkfile
 from game.batch import designs as dz
-from game.batch import overrides as ov
+from game.loader import overrides as ov
 from game.batch.assemble import assemble, write_text_atomic
 from game.batch.columns import Input, columns
 from game.batch.layout import Chunk, Layout, Point, default_chunk_size, plan_chunks, MAX_CHUNK
@@ -191,7 +191,7 @@ def prepare(req: Request) -> Prepared:
     from game import __version__
     from game.compiled import Game
     from game.catalog import find_scenario
-    from game.loader import ScenarioError, load_data, parse_scenario, read_bytes
+    from game.loader import ScenarioError, load, parse_scenario
 
     # --- plain arguments
     if not isinstance(req.runs, int) or req.runs <= 0:
@@ -222,10 +222,12 @@ def prepare(req: Request) -> Prepared:
     except LookupError as e:
         raise BatchError(f"{req.scenario}: {e}") from None
     try:
-        raw_bytes = read_bytes(path)
-        _, raw = load_data(raw_bytes, str(path))
+        loaded = load(path)
     except ScenarioError as e:
         raise BatchError(f"{req.scenario} is not a valid scenario:\n{e}") from None
+
+    raw_bytes = loaded.self_contained()  # what the batch keeps as its copy (an `extends` resolved)
+    raw = loaded.data
 
     # --- overrides, sweeps and designs, checked like the file itself
     try:

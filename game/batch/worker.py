@@ -57,7 +57,7 @@ def game_for(data: dict, name: str, key: str, cache: bool = True):
 
 def point_game(task: ChunkTask, k: int):
     """The game of the chunk's k-th point: the batch's scenario with that point's inputs applied."""
-    from game.batch import overrides as ov
+    from game.loader import overrides as ov
 
     p = task.chunk.point + k
     settings = [ov.Setting(i.path, v) for i, v in zip(task.inputs, task.values[k])]

@@ -1,45 +1,35 @@
-"""Helpers shared by the sub-commands: open a scenario or explain why not."""
+"""Helpers shared by the sub-commands: open a scenario (or raise the error that says why not)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..compiled import Game
-from ..loader import ScenarioError, load_scenario
-
-
-class CommandError(Exception):
-    """A user-facing problem: printed as is, with the exit code given."""
-
-    def __init__(self, message: str, code: int = 1):
-        super().__init__(message)
-        self.code = code
+from ..loader import Loaded, load
+from ..loader.overrides import parse_set
 
 
 def scenario_path(name: str) -> Path:
-    """A path, or the id of a shipped scenario."""
-    try:
-        from ..catalog import find_scenario
-    except ImportError:  # pragma: no cover - catalog always ships
-        return Path(name)
+    """A path, or the id of a shipped scenario (UnknownScenario, a usage error, otherwise)."""
+    from ..catalog import find_scenario
+
     return Path(find_scenario(name))
 
 
-def open_game(name: str) -> Game:
-    """Load and compile a scenario, or raise CommandError with every problem in it."""
-    try:
-        return Game(load_scenario(scenario_path(name)))
-    except ScenarioError as exc:
-        raise CommandError(str(exc), 1) from None
-    except (LookupError, OSError, ValueError) as exc:
-        raise CommandError(f"{name}: {exc}", 2) from None
+def open_loaded(name: str, sets: list[str] | None = None) -> Loaded:
+    """Load a scenario (a file or a shipped id) through the one pipeline, with `--set` changes
+    applied and checked like the file; ScenarioError or UsageError saying why not."""
+    loaded = load(scenario_path(name))
+    return loaded.changed([parse_set(t) for t in sets or []])
 
 
-def fail(exc: CommandError) -> int:
-    print(str(exc), file=sys.stderr)
-    return exc.code
+def open_game(name: str, sets: list[str] | None = None) -> Game:
+    """Load and compile a scenario; ScenarioError (every problem in it) or UsageError otherwise."""
+    return Game(open_loaded(name, sets).scenario)
+
+
+SET_HELP = "change a number of the scenario first, e.g. factors.oil_price.initial=40 (repeatable; as batch --set)"
 
 
 def whole_number(text: str) -> int:

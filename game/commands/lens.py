@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from ..model import SummitModel
-from .common import CommandError, fail, open_game, whole_number
+from ..errors import UsageError
+from .common import SET_HELP, open_game, whole_number
 
 NAME = "lens"
 HELP = "Show the stage game at a turn: payoffs of every joint move, dominant moves, Nash and quantal-response equilibria."
@@ -20,31 +21,30 @@ def add_arguments(p):
                    help="the leaders whose moves to enumerate (default: all; two give the bimatrix and its mixed equilibria)")
     p.add_argument("--draws", type=whole_number, default=64, metavar="D",
                    help="random draws per joint move, shared by every profile (default 64)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE", help=SET_HELP)
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args) -> int:
     from .. import lens
 
+    game = open_game(args.scenario, args.sets)
+    if not 0 <= args.turn < game.turns:
+        raise UsageError(f"--turn must be from 0 to {game.turns - 1} (the scenario has {game.turns} turns)")
+    if not 1 <= args.draws <= 4096:
+        raise UsageError("--draws must be from 1 to 4096")
+    actors = [a.strip() for a in args.actors.split(",") if a.strip()] if args.actors else None
+    unknown = [a for a in actors or [] if a not in game.actor_index]
+    if unknown or (actors is not None and len(set(actors)) != len(actors)):
+        raise UsageError(f"--actors: name different leaders of this scenario ({', '.join(game.actor_ids)})"
+                         + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+    model = SummitModel(game, seed=args.seed)
+    for _ in range(args.turn):
+        model.step()
     try:
-        game = open_game(args.scenario)
-        if not 0 <= args.turn < game.turns:
-            raise CommandError(f"--turn must be from 0 to {game.turns - 1} (the scenario has {game.turns} turns)", 2)
-        if not 1 <= args.draws <= 4096:
-            raise CommandError("--draws must be from 1 to 4096", 2)
-        actors = [a.strip() for a in args.actors.split(",") if a.strip()] if args.actors else None
-        unknown = [a for a in actors or [] if a not in game.actor_index]
-        if unknown or (actors is not None and len(set(actors)) != len(actors)):
-            raise CommandError(f"--actors: name different leaders of this scenario ({', '.join(game.actor_ids)})"
-                               + (f"; unknown: {', '.join(unknown)}" if unknown else ""), 2)
-        model = SummitModel(game, seed=args.seed)
-        for _ in range(args.turn):
-            model.step()
         data = lens.summary(model.state, actors, args.draws)
-    except CommandError as exc:
-        return fail(exc)
-    except ValueError as exc:
-        return fail(CommandError(f"summit lens: {exc}", 2))
+    except ValueError as exc:  # a stage game too large to enumerate, in words
+        raise UsageError(str(exc)) from None
     if args.json:
         print(json.dumps(data, indent=2))
         return 0

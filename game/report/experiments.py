@@ -7,12 +7,12 @@ seed share their random numbers world by world, so differences between them are 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..compiled import REFUSED, Game, short_name
+from ..loader import overrides as ov
 from ..loader import parse_scenario
 from ..model import SummitModel
 from ..schema import Scenario
@@ -70,14 +70,11 @@ def has_headline(game: Game) -> bool:
 
 
 def with_numbers(scenario: Scenario, edits: dict[tuple, float]) -> Scenario:
-    """The scenario with the numbers at the given data paths replaced, checked by the one pipeline."""
-    data = copy.deepcopy(scenario.model_dump(mode="json", exclude_none=True))
-    for path, value in edits.items():
-        node = data
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
-    return parse_scenario(data, f"{scenario.id} (changed)")
+    """The scenario with the numbers at the given data paths replaced: applied to its data as
+    `--set` is (`loader.overrides`), then checked by the one pipeline."""
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    settings = [ov.Setting(".".join(map(str, path)), value) for path, value in edits.items()]
+    return parse_scenario(ov.apply(data, settings), f"{scenario.id} (changed)")
 
 
 def with_rationality(scenario: Scenario, r: float) -> Scenario:

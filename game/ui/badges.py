@@ -24,7 +24,7 @@ EMBLEMS = ("star", "ring", "diamond", "hexagon", "triangle", "chevron", "square"
 @lru_cache(maxsize=1)
 def load_specs() -> dict:
     try:
-        data, _ = read_yaml(read_file(PORTRAITS_PATH), str(PORTRAITS_PATH))
+        data = read_yaml(read_file(PORTRAITS_PATH), str(PORTRAITS_PATH)).data
     except ScenarioError:
         return {}
     return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}

@@ -12,6 +12,7 @@ from pathlib import Path
 from game import catalog as _catalog
 from game import loader as _loader
 from game.compiled import Game
+from game.errors import SummitError
 from game.model import SummitModel
 from game.model import simulate as _simulate
 from game.schema import Scenario, months_between
@@ -27,7 +28,7 @@ class ScenarioEntry:
     path: Path
 
 
-class ScenarioProblem(Exception):
+class ScenarioProblem(SummitError):
     """A scenario that cannot be used; str() is the validator's messages, one per line."""
 
 

@@ -1,18 +1,18 @@
-"""`--set PATH=VALUE` and `--sweep PATH=V1,V2,...`: change scenario numbers by their path.
+"""Changing a scenario's data by path: `--set PATH=VALUE`, `--sweep PATH=V1,V2,...`, design points,
+and the `set`, `add` and `remove` of a file that `extends` another.
 
-A path walks the raw scenario data (the YAML as loaded, before validation):
-dictionary keys by name, list items by their id. Items without an `id` are
-addressed by the key that names them (`actor` in `moves`, `factor` or `actor`
-in payoffs) and relation pairs by their two actors, `a,b` in either order;
-a plain number addresses an item by position (from 0). Examples:
+A path walks the scenario data (the YAML as read, before validation): dictionary keys by name,
+list items by their id. Items without an `id` are addressed by the key that names them (`actor`
+in `moves`, `factor` or `actor` in payoffs) and relation pairs by their two actors, `a,b` in
+either order; a plain number addresses an item by position (from 0). Examples:
 
     factors.oil_price.initial=40
     relations.pairs.kim,putin.propensity=0.6
     payoffs.trump.factors.sanctions.weight=1.5
     events.election.outcomes.reelected.chance.intercept=0.3
+    moves.xi.moves.xi_lifeline                  (for `remove`)
 
-The changed data is then validated exactly like a scenario file
-(`game.loader.parse_scenario`), so values out of range are caught the same way.
+The changed data is then checked exactly like a scenario file, by the same code.
 """
 
 from __future__ import annotations
@@ -24,14 +24,17 @@ import math
 import types
 import typing
 from dataclasses import dataclass
+from typing import Any
+
+from game.errors import UsageError
 
 # Keys that name a list item, in the order they are tried.
 ITEM_KEYS = ("id", "actor", "factor")
 MAX_POINTS = 10_000  # points of a sweep grid
 
 
-class OverrideError(ValueError):
-    """A --set or --sweep argument that cannot be applied (message is for the user)."""
+class OverrideError(UsageError, ValueError):
+    """A change that cannot be applied (the message says why, for the user)."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +84,14 @@ def _scalar(raw: str, arg: str):
 
 def _yaml_scalar(raw: str):
     """A value as YAML reads it (40 -> a number, true -> a boolean), through the one loader."""
-    from game.loader import ScenarioError, read_yaml
+    from .problems import ScenarioError
+    from .reader import read_yaml
 
     try:
-        value, reader = read_yaml(raw, "value")
+        doc = read_yaml(raw, "value")
     except ScenarioError:
         return raw
-    return raw if reader.problems else value
+    return raw if doc.problems else doc.data
 
 
 def _path(raw: str, arg: str) -> str:
@@ -146,30 +150,79 @@ def grid(sweeps: list[Sweep]) -> list[dict[str, object]]:
 # --- applying ------------------------------------------------------------------------
 
 
-def apply(data: dict, settings: list[Setting]) -> dict:
+def apply(data: dict[str, Any], settings: list[Setting]) -> dict[str, Any]:
     """A deep copy of `data` with every setting applied (raises OverrideError)."""
     out = copy.deepcopy(data)
     for s in settings:
-        _apply_one(out, s)
+        set_in_place(out, s)
     return out
 
 
-def _is_number(v) -> bool:
+def set_in_place(root: dict[str, Any], s: Setting, sections: bool = False) -> tuple[Any, Any]:
+    """Apply one setting to `root` itself; returns the container and key (or index) that now hold
+    the value. With `sections`, a whole mapping or list may be replaced (as `extends` allows)."""
+    node, key = locate(root, s.path, create=True)
+    if isinstance(node, list) or key in node:
+        node[key] = s.value if sections else _checked(node[key], s)
+    else:
+        node[key] = s.value
+    return node, key
+
+
+def remove_in_place(root: dict[str, Any], path: str) -> None:
+    """Remove the list item or optional key at `path` (as an `extends` file's `remove` does)."""
+    node, key = locate(root, path, create=False)
+    if isinstance(node, dict) and key not in node:
+        raise OverrideError(f"'{path}' is not in the scenario, so it cannot be removed")
+    del node[key]
+
+
+def add_in_place(root: dict[str, Any], path: str, items: Any) -> list[tuple[Any, Any]]:
+    """Append `items` (a list) to the list at `path`, or new keys (a mapping) to the mapping there.
+    An item whose id is already there is refused (change it with `set`). Returns where each went."""
+    node, key = locate(root, path, create=False)
+    target = node[key] if isinstance(node, list) or key in node else None
+    placed: list[tuple[Any, Any]] = []
+    if isinstance(target, list):
+        if not isinstance(items, list):
+            raise OverrideError(f"'{path}' is a list: give the items to add as a list ('- ...' lines)")
+        names = {_item_name(x) for x in target} - {None}
+        for item in items:
+            name = _item_name(item)
+            if name is not None and name in names:
+                raise OverrideError(f"'{path}' already has an item '{name}'; change it with `set`, or remove it first")
+            names.add(name)
+            target.append(item)
+            placed.append((target, len(target) - 1))
+        return placed
+    if isinstance(target, dict):
+        if not isinstance(items, dict):
+            raise OverrideError(f"'{path}' is a mapping: give the entries to add as a mapping (key: value lines)")
+        for k, v in items.items():
+            if k in target:
+                raise OverrideError(f"'{path}' already has '{k}'; change it with `set`")
+            target[k] = v
+            placed.append((target, k))
+        return placed
+    raise OverrideError(f"'{path}' is not a list or a mapping of the scenario, so nothing can be added to it")
+
+
+def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _item_name(item) -> str | None:
+def _item_name(item: Any) -> str | None:
     if isinstance(item, dict):
         for key in ITEM_KEYS:
             if isinstance(item.get(key), str):
-                return item[key]
+                return str(item[key])
         between = item.get("between")
         if isinstance(between, list) and len(between) == 2:
             return f"{between[0]},{between[1]}"
     return None
 
 
-def _find_item(items: list, seg: str, where: str) -> int:
+def _find_item(items: list[Any], seg: str, where: str) -> int:
     pair = set(seg.split(",")) if "," in seg else None
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -195,9 +248,11 @@ def _find_item(items: list, seg: str, where: str) -> int:
     raise OverrideError(msg)
 
 
-def _apply_one(root: dict, s: Setting) -> None:
-    segs = s.path.split(".")
-    node = root
+def locate(root: dict[str, Any], path: str, create: bool) -> tuple[Any, Any]:
+    """The container that holds the last part of `path`, and that part as a key or list index.
+    A key the schema knows but the data lacks is created on the way when `create` is true."""
+    segs = path.split(".")
+    node: Any = root
     models = _root_models()
     for i, seg in enumerate(segs):
         where = ".".join(segs[:i]) or "the scenario"
@@ -206,8 +261,7 @@ def _apply_one(root: dict, s: Setting) -> None:
             idx = _find_item(node, seg, where)
             models = _child_models(models, None)
             if last:
-                node[idx] = _checked(node[idx], s)
-                return
+                return node, idx
             node = node[idx]
         elif isinstance(node, dict):
             child_models = _child_models(models, seg, node)
@@ -216,30 +270,31 @@ def _apply_one(root: dict, s: Setting) -> None:
                 if named and len(named) == len(models) and not any(seg in m.model_fields for m in named):
                     fields = sorted({f for m in named for f in m.model_fields})
                     hint = difflib.get_close_matches(seg, fields, n=1, cutoff=0.6)
-                    msg = f"unknown path '{s.path}': {where} has no setting '{seg}'"
+                    msg = f"unknown path '{path}': {where} has no setting '{seg}'"
                     msg += f"; did you mean '{hint[0]}'?" if hint else ""
                     msg += f" (settings: {', '.join(fields)})"
                     raise OverrideError(msg)
                 if last:
-                    node[seg] = s.value
-                    return
+                    return node, seg
+                if not create:
+                    raise OverrideError(f"'{where}.{seg}' is not in the scenario" if i else f"'{seg}' is not in the scenario")
                 if any(isinstance(m, tuple) for m in child_models):
                     raise OverrideError(
                         f"'{where}.{seg}' is not in the scenario file; --set changes values of entries that are there"
                     )
                 node[seg] = {}
             if last:
-                node[seg] = _checked(node[seg], s)
-                return
+                return node, seg
             node = node[seg]
             models = child_models
         else:
             raise OverrideError(
-                f"unknown path '{s.path}': {where} is a single value ({format_value(node)}), it has no '{seg}'"
+                f"unknown path '{path}': {where} is a single value ({format_value(node)}), it has no '{seg}'"
             )
+    raise OverrideError(f"'{path}' is empty")  # pragma: no cover - split always gives one part
 
 
-def _checked(old, s: Setting):
+def _checked(old: Any, s: Setting) -> Any:
     new = s.value
     if isinstance(old, (dict, list)):
         raise OverrideError(
