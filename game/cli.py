@@ -17,6 +17,7 @@ from .safetext import TerminalStream
 # Each module in game.commands provides NAME, HELP, add_arguments(parser) and run(args) -> int.
 COMMANDS = [
     "play",
+    "host",
     "validate",
     "schema",
     "list",
