@@ -388,6 +388,7 @@ class Classroom:
         self._write("played", turn=turn, fingerprint=b.state.fingerprint())
         if self.journal is not None and not self.replaying:
             self.journal.save_game(b.to_json())
+            self.journal.save_conversation(self.conversation())
         self._changed()
 
     @locked
@@ -512,6 +513,19 @@ class Classroom:
         self.takeover = bool(on)
         self._write("setting", name="takeover", value=self.takeover)
         self._changed()
+
+    def conversation(self) -> list[dict]:
+        """The whole conversation for the debrief and the class export: who wrote what to whom, when."""
+        g = self.game
+        out = []
+        for n in self.notes:
+            row = {"number": n.number, "month": self.month_label(n.turn), "turn": n.turn + 1, "kind": n.kind,
+                   "from": self.name(n.sender) if n.sender == TEACHER else n.sender, "to": n.to, "text": n.text,
+                   "move": n.move or "", "offer": n.offer or "", "accept": "" if n.accept is None else n.accept}
+            if n.kind == "offer":
+                row["text"] = f"{g.moves[g.move_index[n.move]].label}" + (f": {n.text}" if n.text else "")
+            out.append(row)
+        return out
 
     # --- checks -------------------------------------------------------------------------------------
 

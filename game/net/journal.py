@@ -21,7 +21,7 @@ from pathlib import Path
 
 from game.errors import SaveError
 from game.files import open_append, read_limited, write_atomic
-from game.safetext import control_problem
+from game.safetext import control_problem, csv_cell
 
 GAME = "game.json"
 JOURNAL = "journal.jsonl"
@@ -114,6 +114,13 @@ class Journal:
     def save_game(self, text: str) -> None:
         """The game after a month, replaced atomically and synced to disk."""
         write_atomic(self.game_path, text)
+
+    def save_conversation(self, rows: list[dict]) -> None:
+        """The conversation so far as JSON and CSV (cells safe for a spreadsheet), replaced atomically."""
+        write_atomic(self.folder / "conversation.json", json.dumps(rows, ensure_ascii=False, indent=1))
+        columns = ["number", "month", "turn", "kind", "from", "to", "text", "move", "offer", "accept"]
+        lines = [",".join(columns)] + [",".join(csv_cell(str(r[c])) for c in columns) for r in rows]
+        write_atomic(self.folder / "conversation.csv", "\n".join(lines) + "\n")
 
     def read(self) -> tuple[str | None, list[dict], str | None]:
         """(the saved game's text or None, the journal's entries, a note about a cut last line or None)."""

@@ -142,7 +142,7 @@ class ProjectorScreen(Screen):
             elif aid in deciding:
                 state, colour = "still deciding…", T.ORANGE
             elif st["phase"] in (C.CHOOSING, C.ANSWERING):
-                state, colour = "✔ done", T.GREEN
+                state, colour = "done", T.GREEN
             else:
                 state, colour = f"joined ({devices} device{'s' if devices > 1 else ''})", T.BLUE
             if self.show_codes:
@@ -169,7 +169,7 @@ class ProjectorScreen(Screen):
         y += L.n(26)
         font = L.font(14)
         for a in res["actions"]:
-            word = {"success": "✔ worked", "failed": "✘ failed", "blocked": "✘ blocked", "refused": "✘ refused"}[a["result"]]
+            word = {"success": "worked", "failed": "FAILED", "blocked": "BLOCKED", "refused": "REFUSED"}[a["result"]]
             line = f"{a['name']}: {a['label']} — {word}"
             colour = T.RESULT_COLOURS.get(a["result"], T.TEXT)
             y = D.paragraph(surf, line, font, colour if a["result"] != "refused" else T.VERMILLION,

@@ -45,20 +45,26 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers send "Origin: null" on our own posts
     "Cache-Control": "no-store",
 }
 
 
+LOCAL_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16",  # loopback, RFC 1918, link-local
+    "::1/128", "fc00::/7", "fe80::/10"))  # IPv6 loopback, unique local, link-local
+
+
 def is_local(host: str | None) -> bool:
-    """A client on this machine or the local network (loopback, private or link-local address)."""
+    """A client on this machine or the local network: loopback, private (RFC 1918, IPv6 unique
+    local) or link-local addresses; nothing else."""
     try:
         ip = ipaddress.ip_address((host or "").split("%")[0])
     except ValueError:
         return False
     if getattr(ip, "ipv4_mapped", None):
         ip = ip.ipv4_mapped
-    return ip.is_loopback or ip.is_private or ip.is_link_local
+    return any(ip in net for net in LOCAL_NETWORKS)
 
 
 class Bucket:
