@@ -208,8 +208,13 @@ def test_posts_and_sockets_from_another_site_are_refused():
 def test_joining_and_messages_are_rate_limited():
     room, server = make()
     with client(server) as c:
+        joined = [c.post("/join", data={"team_code": room.team_code("kim"), "label": f"d{k}"}, follow_redirects=False)
+                  for k in range(30)]  # a class joins from many devices: right codes are never limited
+        assert [r.status_code for r in joined] == [303] * 30 and len(room.devices) == 30
         codes = [c.post("/join", data={"code": "WRONG", "actor": "kim"}).status_code for _ in range(12)]
         assert codes[:10] == [400] * 10 and codes[10:] == [429, 429]
+        late = c.post("/join", data={"team_code": room.team_code("kim")}, follow_redirects=False)
+        assert late.status_code == 429 and "Too many wrong tries" in late.text
     room, server = make()
     with client(server) as c:
         kim = join(c, room, "kim")

@@ -74,17 +74,25 @@ class Bucket:
         self.rate, self.burst, self.clock = rate, burst, clock
         self.state: dict[str, tuple[float, float]] = {}
 
-    def allow(self, key: str) -> bool:
+    def _tokens(self, key: str) -> tuple[float, float]:
         now = self.clock()
         tokens, last = self.state.get(key, (float(self.burst), now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
         if len(self.state) > 10_000:  # forget old keys rather than grow without bound
             self.state.clear()
+        return min(self.burst, tokens + (now - last) * self.rate), now
+
+    def allow(self, key: str) -> bool:
+        """Spend one action of `key`'s allowance; False (nothing spent) when none is left."""
+        tokens, now = self._tokens(key)
         if tokens < 1:
             self.state[key] = (tokens, now)
             return False
         self.state[key] = (tokens - 1, now)
         return True
+
+    def empty(self, key: str) -> bool:
+        """No action of `key`'s allowance left (nothing spent)."""
+        return self._tokens(key)[0] < 1
 
 
 @dataclass(eq=False)
@@ -106,10 +114,10 @@ class ClassServer:
         self.allow = allow
         self.pages = P.Pages()
         self.conns: set[Conn] = set()
-        self.joins = Bucket(rate=0.2, burst=10)  # join attempts per address
+        self.joins = Bucket(rate=0.2, burst=10)  # wrong join attempts (guessing codes) per address
         self.posts = Bucket(rate=2.0, burst=10)  # form posts per address
         self.frames = Bucket(rate=10.0, burst=30)  # websocket messages per device
-        self.talk = Bucket(rate=0.5, burst=5)  # messages and offers per team
+        self.talk = Bucket(rate=0.5, burst=5)  # messages and offers per device
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
         self.started = asyncio.Event()
@@ -236,12 +244,14 @@ class ClassServer:
 
     async def join_post(self, request: Request) -> Response:
         form = await _form(request)
-        if not self.joins.allow(_client(request)):
-            return await self.join_page(request, "Too many tries: wait a minute and try again.", 429)
+        address = _client(request)
+        if self.joins.empty(address):
+            return await self.join_page(request, "Too many wrong tries: wait a minute and try again.", 429)
         try:
             dev = await run_in_threadpool(self.room.join, form.get("actor", ""), form.get("code", ""),
                                           form.get("password", ""), form.get("team_code", ""), form.get("label", ""))
         except C.Refused as exc:
+            self.joins.allow(address)  # only a refused try spends the allowance (a class joins from many devices)
             return await self.join_page(request, str(exc), 400)
         response = RedirectResponse("/team", status_code=303)
         response.set_cookie(TEAM_COOKIE, dev.token, httponly=True, samesite="strict", max_age=60 * 60 * 12)
@@ -322,7 +332,7 @@ class ClassServer:
         aid = _field(data, "aid")
         if action in ("send", "offer"):
             dev = room.device(token)
-            if not self.talk.allow(dev.actor):
+            if not self.talk.allow(token):
                 raise C.Refused("Slow down: at most a few messages every few seconds.")
         if action == "choose":
             return room.choose(token, _field(data, "move"), _number(data, "turn"), aid)
@@ -424,22 +434,21 @@ class ClassServer:
             self._notify()
 
     async def _answer(self, conn: Conn, text: str, act) -> None:
-        key = conn.token or "teacher"
-        if len(text) > MAX_FRAME:
-            reply = {"type": "ack", "id": None, "ok": False, "message": "That message is too long."}
-        elif not self.frames.allow(key):
-            reply = {"type": "ack", "id": None, "ok": False, "message": "Too many actions at once: wait a moment."}
-        else:
-            aid = None
-            try:
-                data = _payload(text)
-                aid = data.get("aid") if isinstance(data.get("aid"), str) else None
-                if conn.actor is not None and conn.token not in self.room.devices:
-                    raise C.Refused("The teacher removed this device from the game.")
-                said = await run_in_threadpool(act, data)
-                reply = {"type": "ack", "id": aid, "ok": True, "message": said}
-            except C.Refused as exc:
-                reply = {"type": "ack", "id": aid, "ok": False, "message": str(exc)}
+        """One frame from a page: its action applied, or refused; either way acknowledged by its id."""
+        aid = None
+        try:
+            if len(text) > MAX_FRAME:
+                raise C.Refused("That message is too long.")
+            data = _payload(text)
+            aid = data.get("aid") if isinstance(data.get("aid"), str) else None
+            if not self.frames.allow(conn.token or "teacher"):
+                raise C.Refused("Too many actions at once: wait a moment.")
+            if conn.actor is not None and conn.token not in self.room.devices:
+                raise C.Refused("The teacher removed this device from the game.")
+            said = await run_in_threadpool(act, data)
+            reply = {"type": "ack", "id": aid, "ok": True, "message": said}
+        except C.Refused as exc:
+            reply = {"type": "ack", "id": aid, "ok": False, "message": str(exc)}
         await conn.ws.send_text(json.dumps(reply))
 
 
