@@ -16,8 +16,8 @@ from game.loader import load_scenario
 from game.net import classroom as C
 from game.net.journal import Journal
 from game.state import BLOCK, CONSENT
-from game.ui import session as hot
-from game.ui.session import Session
+from game import session as hot
+from game.session import Session
 
 PATH = Path(find_scenario("vladivostok-2019"))
 SCENARIO = load_scenario(PATH)
@@ -72,16 +72,16 @@ def play_game(room, devices) -> None:
 def hot_seat_game(teams=("kim", "trump"), seed=7) -> Session:
     """The same choices and answers pressed at one keyboard, the way the hot-seat window does."""
     s = Session.new(PATH, teams, seed, scenario=SCENARIO)
-    while not s.state.over:
-        if s.phase in (hot.HANDOVER, hot.VETO_HANDOVER):
+    while s.phase != hot.OVER:
+        if s.phase in (hot.HANDOVER, hot.QUESTION_HANDOVER):
             s.ready()
         elif s.phase == hot.CHOOSE:
             s.choose(pick(s.current, s.state.turn, s.state.legal_actions(s.current)))
-        elif s.phase == hot.VETO:
+        elif s.phase == hot.QUESTION:
             s.answer(answer_for(s.question))
-        elif s.phase == hot.AI_READY:
-            s.play_ai_turn()
-        else:
+        elif s.phase == hot.READY:
+            s.play()
+        else:  # the month's events announced, or its results shown
             s.next()
     return s
 

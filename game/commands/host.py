@@ -23,10 +23,15 @@ def add_arguments(p):
     p.add_argument("--bind", default=None, metavar="ADDRESS",
                    help="this machine's address on the classroom network (default: found automatically)")
     p.add_argument("--password", default="", help="a password teams must give to join (default: none)")
-    p.add_argument("--timer", type=int, default=0, metavar="S",
-                   help="seconds the teams have each month (and again for vetoes and offers); 0: no timer")
-    p.add_argument("--on-timeout", choices=["ai", "hold"], default="ai",
-                   help="when time runs out, a team still deciding gets the AI's move (ai) or holds course (hold)")
+    p.add_argument("--timer", type=int, default=None, metavar="S",
+                   help="seconds the teams have each month (and again for vetoes and offers); 0: no timer (the default; "
+                        "with --resume: the saved game's)")
+    p.add_argument("--on-timeout", choices=["ai", "hold"], default=None,
+                   help="when time runs out, a team still deciding gets the AI's move (ai, the default) or holds course (hold)")
+    p.add_argument("--months", type=int, default=None, metavar="N",
+                   help="a shorter game: end after N months (default: the scenario's length)")
+    p.add_argument("--no-advisor", action="store_true",
+                   help="no advisor's forecast on the team pages (it is on by default)")
     p.add_argument("--seed", type=int, default=2019, help="random seed (default 2019)")
     p.add_argument("--ai", type=ai_spec, default=None, metavar="SPEC", help=AI_HELP)
     p.add_argument("--save-dir", default=None, metavar="DIR",
@@ -58,6 +63,8 @@ def _room(args):
     folder = Path(args.save_dir) if args.save_dir else Path("saves") / f"host-{scenario.id}"
     journal = Journal(folder)
     if args.resume:
+        if args.months is not None or args.no_advisor:
+            raise UsageError("--months and --no-advisor are set when a game starts; --resume keeps the saved game's")
         room, note = Classroom.resume(journal, **settings)
         if note:
             print(note, file=sys.stderr)
@@ -69,6 +76,8 @@ def _room(args):
         raise UsageError(f"--teams: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(ids)}")
     from ..strategies import parse_spec
 
+    settings.update(timer=args.timer or 0, on_timeout=args.on_timeout or "ai", months=args.months,
+                    advisor=not args.no_advisor)
     return Classroom.new(path, scenario, args.seed, teams=teams or None, ai=parse_spec(args.ai),
                          journal=journal, **settings), folder
 

@@ -1,6 +1,6 @@
-"""The one door from the networked classroom to the turn flow `Session`.
+"""The one door from the networked classroom to the turn flow `game.session.Session`.
 
-The hot-seat window drives a `Session` one team at a time (hand-over, choose, answer).
+The hot-seat window drives a `Session` one team at a time (hand-over, choose, answer, play).
 A networked class collects every team's choice and answer at once, then feeds them to the
 same `Session` in the same order a hot-seat class would press the keys, so both give the
 same game. Only this module knows the Session's phases.
@@ -11,14 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from game import narrate
+from game import session as flow
+from game.session import Session, Settings
 from game.state import Question
-from game.ui import session as flow
-from game.ui.session import Session
 
 # The Session's phases, by what the bridge does in them.
-_HANDOVERS = {flow.HANDOVER, flow.VETO_HANDOVER}
-_CHOOSE, _ANSWER, _READY = flow.CHOOSE, flow.VETO, flow.AI_READY
-_RESULTS = {flow.ANIMATING, flow.RESOLVED}
+_HANDOVERS = (flow.HANDOVER, flow.QUESTION_HANDOVER)
 
 
 class Bridge:
@@ -26,15 +24,16 @@ class Bridge:
 
     def __init__(self, session: Session):
         self.session = session
+        self._settle()
 
     @classmethod
-    def new(cls, scenario_path: Path, scenario, humans, seed: int, ai=None) -> Bridge:
-        return cls(Session.new(scenario_path, tuple(humans), int(seed), scenario=scenario, ai=ai))
+    def new(cls, scenario_path: Path, scenario, humans, seed: int, ai=None, settings: Settings | None = None) -> Bridge:
+        return cls(Session.new(scenario_path, tuple(humans), int(seed), scenario=scenario, ai=ai, settings=settings))
 
     @classmethod
-    def from_json(cls, text: str) -> Bridge:
+    def from_json(cls, text: str, source: str | None = None) -> Bridge:
         """A saved class game (SaveError saying why when it cannot be used)."""
-        return cls(Session.from_json(text))
+        return cls(Session.from_json(text, source))
 
     # --- what the game is ----------------------------------------------------------------
 
@@ -47,6 +46,10 @@ class Bridge:
         return self.session.game
 
     @property
+    def settings(self) -> Settings:
+        return self.session.settings
+
+    @property
     def humans(self) -> list[str]:
         return list(self.session.humans)
 
@@ -56,7 +59,8 @@ class Bridge:
 
     @property
     def over(self) -> bool:
-        return bool(self.state.over)
+        """The game has ended (the scenario's last month, or the teacher's shorter game)."""
+        return bool(self.session.over)
 
     def to_json(self) -> str:
         return self.session.to_json()
@@ -76,47 +80,50 @@ class Bridge:
 
     # --- the month ----------------------------------------------------------------------
 
-    def submit_choices(self, choices: dict[str, str]) -> list[Question]:
+    def submit_choices(self, choices: dict[str, str], timed_out=()) -> list[Question]:
         """Every team's move, fed in the hot-seat order; the questions teams must answer, in order."""
         s = self.session
         self._settle()
-        while s.phase in _HANDOVERS or s.phase == _CHOOSE:
+        while s.phase in _HANDOVERS or s.phase == flow.CHOOSE:
             if s.phase in _HANDOVERS:
                 s.ready()
                 continue
-            s.choose(choices[s.current])
+            actor = s.current
+            if actor in timed_out:
+                s.timed_out.append(actor)
+            s.choose(choices[actor], actor)
         return list(s.questions)
 
     def submit_answers(self, answers: dict[tuple[str, str, str], bool]) -> narrate.TurnReport | None:
         """The teams' answers, in the order asked; then the month is played. Its report."""
         s = self.session
-        while s.phase in _HANDOVERS or s.phase == _ANSWER:
+        while s.phase in _HANDOVERS or s.phase == flow.QUESTION:
             if s.phase in _HANDOVERS:
                 s.ready()
                 continue
             q = s.question
             s.answer(answers[(q.kind, q.actor, q.move_id)])
-        if s.phase == _READY:
-            s.play_ai_turn()
+        s.play()
         return s.last_report
 
     def open_next_month(self) -> None:
         """After the results: the next month (its events announced with the moves)."""
         s = self.session
-        if s.phase in _RESULTS:
+        if s.phase == flow.RESOLVED:
             s.next()
         self._settle()
 
     def _settle(self) -> None:
-        """Skip what only a shared screen needs (the hand-over before the first choice)."""
+        """Skip what only a shared screen needs: the pause on the month's opening events (the
+        teams' pages show them beside the moves)."""
         s = self.session
-        if s.phase in _RESULTS:
-            s.finish_animation()
+        if s.phase == flow.EVENTS:
+            s.next()
 
     # --- words -----------------------------------------------------------------------------
 
     def question_text(self, q: Question) -> str:
-        return narrate.question_text(self.state, q)
+        return self.session.question_text(q)
 
     def last_report(self) -> narrate.TurnReport | None:
         return self.session.last_report
@@ -125,13 +132,13 @@ class Bridge:
         return self.session.history
 
     def pending_events(self) -> list[str]:
-        return narrate.pending_events(self.state)
+        return self.session.pending_events()
 
     def verdicts(self) -> dict[str, str]:
-        return narrate.verdicts(self.state)
+        return self.session.verdicts()
 
     def promises(self) -> list[str]:
-        return narrate.promises(self.state)
+        return self.session.promises()
 
     def log_lines(self) -> list[str]:
         return self.session.log_lines()

@@ -25,6 +25,7 @@ from game.errors import SaveError, UsageError
 from game.net.bridge import Bridge
 from game.net.journal import Journal
 from game.safetext import control_problem
+from game.session import Settings
 from game.state import BLOCK, CONSENT, Question
 
 # Phases of the class
@@ -101,17 +102,11 @@ def code(n: int = 6) -> str:
 class Classroom:
     """One class game played on the teams' own devices."""
 
-    def __init__(self, bridge: Bridge, teams=None, timer: int = 0, on_timeout: str = "ai", password: str = "",
-                 journal: Journal | None = None, clock: Callable[[], float] = time.monotonic):
-        if on_timeout not in TIMEOUT_RULES:
-            raise UsageError(f"--on-timeout must be one of {', '.join(TIMEOUT_RULES)}, not {on_timeout!r}")
-        if not 0 <= int(timer) <= 3600:
-            raise UsageError(f"--timer must be 0 (no timer) to 3600 seconds, not {timer}")
+    def __init__(self, bridge: Bridge, teams=None, password: str = "", journal: Journal | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.lock = threading.RLock()
         self.bridge = bridge  # before the start: a preview with no teams, to show the table
         self.fixed_teams = list(teams) if teams else None
-        self.timer = int(timer)
-        self.on_timeout = on_timeout
         self.password = str(password or "")
         self.journal = journal
         self.clock = clock
@@ -134,9 +129,12 @@ class Classroom:
 
     @classmethod
     def new(cls, scenario_path: Path, scenario, seed: int, teams=None, ai=None, journal: Journal | None = None,
-            **settings) -> Classroom:
-        """A new class game: with `teams` it starts at once, otherwise in the lobby."""
-        room = cls(Bridge.new(scenario_path, scenario, (), seed, ai), teams, journal=journal, **settings)
+            timer: int = 0, on_timeout: str = "ai", months: int | None = None, advisor: bool = True,
+            **options) -> Classroom:
+        """A new class game: with `teams` it starts at once, otherwise in the lobby. The teacher's
+        settings (timer, its rule, a shorter game, the advisor) are the Session's, kept in its saves."""
+        settings = class_settings(timer, on_timeout, months, advisor, scenario)
+        room = cls(Bridge.new(scenario_path, scenario, (), seed, ai, settings), teams, journal=journal, **options)
         if journal is not None:
             journal.open(fresh=True)
             journal.write("host", code=room.code, teacher=room.teacher_key, secret=room._secret)
@@ -146,15 +144,21 @@ class Classroom:
         return room
 
     @classmethod
-    def resume(cls, journal: Journal, **settings) -> tuple[Classroom, str | None]:
-        """The class game in a host folder, rebuilt by replaying its journal; (room, a note or None)."""
+    def resume(cls, journal: Journal, timer: int | None = None, on_timeout: str | None = None,
+               **options) -> tuple[Classroom, str | None]:
+        """The class game in a host folder, rebuilt by replaying its journal; (room, a note or None).
+        The saved settings hold unless a new timer or timeout rule is given."""
         text, entries, note = journal.read()
         if text is None:
             raise SaveError(f"{journal.folder}: no {journal.game_path.name} to resume from")
         start = journal.folder / "start.json"
         first = start.read_text(encoding="utf-8") if start.exists() else None
-        bridge = Bridge.from_json(first or text)
-        room = cls(bridge, None, journal=journal, **settings)
+        bridge = Bridge.from_json(first or text, str(start if first else journal.game_path))
+        saved = bridge.settings
+        bridge.session.settings = class_settings(saved.timer if timer is None else timer,
+                                                 on_timeout or saved.on_timeout, saved.last_turn, saved.advisor,
+                                                 bridge.game.scenario)
+        room = cls(bridge, None, journal=journal, **options)
         room.replaying = True
         for number, entry in enumerate(entries, 1):
             try:
@@ -162,7 +166,7 @@ class Classroom:
             except (Refused, KeyError, ValueError) as exc:
                 raise SaveError(f"{journal.journal_path}: entry {number} ({entry['kind']}) does not fit the game: {exc}") from None
         room.replaying = False
-        saved = Bridge.from_json(text)
+        saved = Bridge.from_json(text, str(journal.game_path))
         if saved.turn == room.bridge.turn and saved.state.fingerprint() != room.bridge.state.fingerprint():
             raise SaveError(f"{journal.folder}: the journal and {journal.game_path.name} tell different games")
         journal.open(fresh=False)
@@ -181,6 +185,15 @@ class Classroom:
             self.journal.write(kind, **fields)
 
     # --- who is who -----------------------------------------------------------------------------
+
+    @property
+    def timer(self) -> int:
+        """Seconds the teams have each month (and again for questions); 0: no timer."""
+        return int(self.bridge.settings.timer)
+
+    @property
+    def on_timeout(self) -> str:
+        return self.bridge.settings.on_timeout
 
     @property
     def game(self):
@@ -271,7 +284,8 @@ class Classroom:
         bridge = self.bridge
         if bridge.humans != humans:
             s = bridge.session
-            bridge = Bridge.new(s.scenario_path, bridge.game.scenario, humans, bridge.state.seed, s.model.ai_spec)
+            bridge = Bridge.new(s.scenario_path, bridge.game.scenario, humans, bridge.state.seed, s.model.ai_spec,
+                                bridge.settings)
         self._begin(bridge)
         if self.journal is not None:
             self.journal.save_game(bridge.to_json())
@@ -327,7 +341,7 @@ class Classroom:
     def _all_chosen(self) -> None:
         """Every team has chosen: the questions go to the teams asked (offers already answered in the inbox count)."""
         ordered = {a: self.month.choices[a] for a in self.bridge.humans if a in self.month.choices}
-        self.month.questions = self.bridge.submit_choices(ordered)
+        self.month.questions = self.bridge.submit_choices(ordered, self.month.timed_out)
         for q in self.month.questions:
             reply = self._inbox_answer(q)
             if reply is not None:
@@ -601,6 +615,17 @@ class Classroom:
     def _same_turn(self, e: dict) -> None:
         if e["turn"] != self.bridge.turn:
             raise ValueError(f"it is for month {e['turn'] + 1}, the game is at month {self.bridge.turn + 1}")
+
+
+def class_settings(timer, on_timeout, months, advisor, scenario) -> Settings:
+    """The teacher's settings for the Session; UsageError naming the option that is out of range."""
+    if on_timeout not in TIMEOUT_RULES:
+        raise UsageError(f"--on-timeout must be one of {', '.join(TIMEOUT_RULES)}, not {on_timeout!r}")
+    if isinstance(timer, bool) or not isinstance(timer, int) or not 0 <= timer <= 3600:
+        raise UsageError(f"--timer must be 0 (no timer) to 3600 seconds, not {timer}")
+    if months is not None and not 1 <= int(months) <= scenario.turns:
+        raise UsageError(f"--months must be 1 to {scenario.turns} (the scenario's length), not {months}")
+    return Settings(advisor=bool(advisor), timer=timer, on_timeout=on_timeout, last_turn=months)
 
 
 def _key(q: Question) -> tuple[str, str, str]:

@@ -55,6 +55,7 @@ class ProjectorScreen(Screen):
         self.show_join = True
         self.message = ""
         self._qr: tuple[int, pygame.Surface] | None = None
+        self._played = 0  # months played when last drawn: a new one animates the table
 
     def handle(self, event) -> bool:
         if event.type != pygame.KEYDOWN:
@@ -80,7 +81,12 @@ class ProjectorScreen(Screen):
             session = self.room.bridge.session
             if self.app.session is not session:  # the game started: the board follows the real session
                 self.app.session = session
-            session.update(dt)
+            board = self.board
+            if len(session.state.records) != self._played:
+                self._played = len(session.state.records)
+                board.start_animation()  # the table moves from the month's start to its close
+            if board.animating:
+                board.anim_t = min(1.0, board.anim_t + dt / board.anim_duration)
 
     def draw(self, surf) -> None:
         with self.room.lock:
@@ -88,7 +94,7 @@ class ProjectorScreen(Screen):
             view = P.public_view(self.room)
             codes = {a: self.room.team_code(a) for a in self.room.game.actor_ids}
             board = self.board
-            snap = board.session.shown()
+            snap = board.shown()
             L = self.L
             surf.fill(T.BG)
             D.panel(surf, L.r(10, 60, 590, 414), radius=L.n(10))
