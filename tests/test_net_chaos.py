@@ -24,6 +24,7 @@ import pytest
 from conftest import ROOT
 from websockets.sync.client import connect
 
+from game import export
 from game.loader import load_scenario
 from game.net import classroom as C
 from game.net.journal import Journal
@@ -183,6 +184,8 @@ def uninterrupted(moves: list[dict]) -> C.Classroom:
             room.answer(dev[m["actor"]].token, m["question"], m["proposer"], m["move"], m["yes"], m["turn"], f"replay-{k:05d}")
         elif m["kind"] == "next":
             room.next_month()
+        elif m["kind"] == "message":
+            room.send(dev[m["sender"]].token, m["to"], m["text"], f"replay-{k:05d}")
     return room
 
 
@@ -196,6 +199,11 @@ def test_a_dropped_page_and_a_killed_host_lose_nothing(tmp_path):
         teacher = Page(host.base, f"summit_teacher={host.teacher}", "/teacher/ws")
         turn = 0
         while True:
+            if turn in (0, 2, 3, 4):  # the teams talk (the conversation goes into the export)
+                for actor, other in (("a", "b"), ("b", "a")):
+                    said = pages[actor].act(action="send", to=other, text=f"Month {turn + 1}: {actor} to {other}",
+                                            aid=f"{actor}-msg-{turn:03d}")
+                    assert said["ok"], said
             if turn == 3:  # mid-month: a has chosen, then the host is killed
                 move = pick("a", turn, legal(pages["a"]))
                 first = pages["a"].act(action="choose", move=move, turn=turn, aid=f"a-move-{turn:03d}")
@@ -228,12 +236,17 @@ def test_a_dropped_page_and_a_killed_host_lose_nothing(tmp_path):
         host.stop()
     assert turn == 5
     entries = [json.loads(x) for x in (folder / "journal.jsonl").read_text().splitlines()]
-    moves = [e for e in entries if e["kind"] in ("choose", "answer", "next")]
+    moves = [e for e in entries if e["kind"] in ("choose", "answer", "next", "message")]
     assert sum(e["kind"] == "choose" for e in entries) == 12  # two teams, six months: nothing lost or doubled
     clean = uninterrupted(moves)
     assert clean.phase == C.OVER
     assert (folder / "game.json").read_text() == clean.bridge.to_json()
-    assert json.loads((folder / "conversation.json").read_text()) == clean.conversation()
+    expected = clean.export()  # the class's export, with the conversation, is the uninterrupted game's
+    assert json.loads((folder / "class-game.json").read_text()) == json.loads(json.dumps(expected))
+    assert (folder / "class-game.csv").read_text() == export.csv_text(expected)
+    assert [r["text"] for r in expected["conversation"]] == [f"Month {t + 1}: {a} to {b}" for t in (0, 2, 3, 4)
+                                                             for a, b in (("a", "b"), ("b", "a"))]
+    assert expected["months_played"] == 6
     again, _ = C.Classroom.resume(Journal(folder))
     assert again.bridge.log_lines() == clean.bridge.log_lines()
     again.journal.close()

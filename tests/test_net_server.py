@@ -4,6 +4,7 @@ hostile classroom network needs, and the content each page shows."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -60,8 +61,9 @@ def act(ws, **data) -> dict:
     return until(ws, "ack")
 
 
-def text_of(html: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+def text_of(page: str) -> str:
+    """What a reader sees: the text without tags, entities decoded, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
 
 
 # --- pages -----------------------------------------------------------------------------------------
@@ -121,7 +123,7 @@ def test_a_team_socket_gets_its_page_acts_and_sees_the_result():
         kim, trump = join(c, room, "kim"), join(c, room, "trump")
         with socket(c, kim) as ws:
             view = until(ws, "view")["sections"]
-            assert set(view) == {"head", "act", "month", "talk", "compose", "results", "score", "brief"}
+            assert set(view) == {"head", "act", "advice", "month", "talk", "compose", "results", "score", "brief"}
             assert "Confirm my move" in view["act"]
             ack = act(ws, action="choose", move="trump_letters", turn=0, aid="a" * 10)
             assert ack == {"type": "ack", "id": "a" * 10, "ok": False, "message": "That is not one of your moves this month."}
@@ -167,6 +169,89 @@ def test_forms_work_without_javascript():
         assert again.status_code == 400 and "already received" in again.text
         sent = c.post("/team/act", data={"action": "send", "to": "trump", "text": "hello", "aid": "g" * 12})
         assert "Sent to Donald Trump." in sent.text
+
+
+def wait_for_section(ws, name: str, test, limit: float = 60.0) -> str:
+    """Read pushed views until a section passes `test` (bounded: at most `limit` seconds)."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        msg = ws.receive_json()
+        if msg["type"] == "view" and name in msg["sections"] and test(msg["sections"][name]):
+            return msg["sections"][name]
+    raise AssertionError(f"the {name} section never showed what was expected")
+
+
+def test_the_team_page_explains_the_brief_the_advisor_the_results_and_the_score():
+    """What a team reads, checked against the game-side modules computed here on their own."""
+    from game import advisor, briefs, explain, scorecard
+
+    room, server = make()
+    with client(server) as c:
+        kim, trump = join(c, room, "kim"), join(c, room, "trump")
+        with socket(c, kim) as ws:
+            first = until(ws, "view")["sections"]
+            brief = briefs.brief(room.bridge.state, "kim")
+            words = text_of(first["brief"])
+            assert "Your goals, strongest first" in words and brief.goals[0].words in words
+            assert f"{brief.goals[0].share:.0%} of what is at stake" in words
+            assert all(p in words for p in brief.powers) and brief.horizon[0] in words
+            assert "Ask for relief first' happens only if Donald Trump accepts it" in words
+            # the advisor's forecast arrives once computed (off the lock), the same as advise() gives here
+            table = wait_for_section(ws, "advice", lambda html: "<table" in html)
+            expected = advisor.advise(room.bridge.state, "kim")
+            rows = re.findall(r'<th scope="row">([^<]+)</th><td>([^ ]+) ', table)
+            assert rows == [(f.label, f"{f.value:+.2f}") for f in expected.forecasts]
+            assert "the best" in table and f"{expected.rollouts} times" in text_of(table)
+            assert act(ws, action="choose", move="kim_wait", turn=0, aid="k" * 12)["ok"]
+        with socket(c, trump) as ws:
+            assert act(ws, action="choose", move="trump_letters", turn=0, aid="t" * 12)["ok"]
+            for q in list(room.unanswered("trump")):
+                act(ws, action="answer", kind=q.kind, proposer=q.proposer, move=q.move_id, yes="0", turn=0, aid="q" * 12)
+        if room.phase == C.ANSWERING:  # a question to kim: time runs out on it
+            room.end_wait()
+        assert room.phase == C.RESULTS
+        view = server.render("kim")
+        st = room.bridge.state
+        record = st.records[0]
+        results = text_of(view["results"])
+        for reason in explain.reasons(st, record):
+            assert f"{reason.name} : {reason.label} — {reason.result.upper()}" in results and reason.words in results
+        biggest = explain.what_moved(st, record, room.bridge.closes()[-1])[0]
+        assert "What moved the most, and why" in results and biggest.label in results
+        assert biggest.parts[0][0] in results
+        score = view["score"]
+        assert f"Points so far: <strong>{st.scores()['kim']:.2f}</strong>" in score
+        points = [float(x) for x in re.findall(r'</th><td>([+-][0-9.]+)</td>', score)]
+        card = scorecard.breakdown(room.game, st.records, room.bridge.closes())["kim"]
+        assert len(points) == len(card) and abs(sum(points) - st.scores()["kim"]) < 0.01 * len(points)
+        assert "advisor" in view["advice"] and "<table" not in view["advice"]  # no forecast outside choosing
+
+
+def test_the_teacher_downloads_the_class_game_with_the_conversation():
+    from game import export
+
+    room, server = make()
+    with client(server) as c:
+        kim = join(c, room, "kim")
+        c.cookies.set("summit_team", kim)
+        c.post("/team/act", data={"action": "send", "to": "trump", "text": "=cmd|' /C calc'!A0", "aid": "s" * 12})
+        assert c.get("/teacher/export/class-game.json").status_code == 403  # a team cannot
+        c.get(f"/teacher?key={room.teacher_key}")
+        room.end_wait()
+        room.end_wait()
+        assert room.phase == C.RESULTS
+        r = c.get("/teacher/export/class-game.json")
+        assert r.status_code == 200 and 'filename="vladivostok-2019-class-game.json"' in r.headers["content-disposition"]
+        data = r.json()
+        assert data == json.loads(json.dumps(room.export())) and data["months_played"] == 1
+        assert data["conversation"][0]["text"] == "=cmd|' /C calc'!A0" and data["teams"] == ["kim", "trump"]
+        assert c.get("/teacher/export/class-game.csv").text == export.csv_text(room.export())
+        convo = c.get("/teacher/export/conversation.csv").text
+        assert "'=cmd" in convo and "\n=cmd" not in convo  # a formula is defused for spreadsheets
+        assert c.get("/teacher/export/passwords.txt").status_code == 404
+        assert "class-game.csv" in c.get("/teacher").text
 
 
 # --- a hostile classroom network ---------------------------------------------------------------------

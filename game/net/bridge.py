@@ -8,9 +8,10 @@ same game. Only this module knows the Session's phases.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
-from game import narrate
+from game import export, narrate, scorecard
 from game import session as flow
 from game.session import Session, Settings
 from game.state import Question
@@ -24,6 +25,7 @@ class Bridge:
 
     def __init__(self, session: Session):
         self.session = session
+        self._compared: dict[tuple[str, int], scorecard.Comparison] = {}
         self._settle()
 
     @classmethod
@@ -119,6 +121,28 @@ class Bridge:
         s = self.session
         if s.phase == flow.EVENTS:
             s.next()
+
+    # --- what the month and the game were ------------------------------------------------------
+
+    def closes(self):
+        """[months played, T]: the state at the close of each month played."""
+        return self.session.model.trajectory()[1:, 0]
+
+    def last_record(self):
+        """The last month played (`state.TurnRecord`), or None."""
+        records = self.state.records
+        return records[-1] if records else None
+
+    def comparison(self, actor: str) -> scorecard.Comparison:
+        """The team's score against the computer's in its seat in the same world (computed once a month)."""
+        key = (actor, len(self.state.records))
+        if key not in self._compared:
+            self._compared[key] = scorecard.compare(self.state, actor, ai=self.session.model.ai_spec)
+        return self._compared[key]
+
+    def export_data(self) -> dict:
+        """The class's game for the next lesson (game.export's format)."""
+        return export.game_data(self.state, self.closes(), self.humans, asdict(self.settings))
 
     # --- words -----------------------------------------------------------------------------
 

@@ -402,7 +402,7 @@ class Classroom:
         self._write("played", turn=turn, fingerprint=b.state.fingerprint())
         if self.journal is not None and not self.replaying:
             self.journal.save_game(b.to_json())
-            self.journal.save_conversation(self.conversation())
+            self.journal.save_export(self.export())
         self._changed()
 
     @locked
@@ -527,6 +527,11 @@ class Classroom:
         self.takeover = bool(on)
         self._write("setting", name="takeover", value=self.takeover)
         self._changed()
+
+    @locked
+    def export(self) -> dict:
+        """The class's game for the debrief and the next lesson (game.export's format), with the conversation."""
+        return {**self.bridge.export_data(), "conversation": self.conversation()}
 
     def conversation(self) -> list[dict]:
         """The whole conversation for the debrief and the class export: who wrote what to whom, when."""

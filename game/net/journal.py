@@ -8,6 +8,10 @@ A host folder holds two files:
   accepted (a team joining, a move, an answer, a message, the teacher's switches, a month
   played), so that a host killed at any moment loses nothing it had acknowledged.
 
+After every month it also writes the class's export for the debrief (`save_export`):
+``class-game.json`` and ``class-game.csv`` (game.export's format, which `main.py
+class-report` reads; the JSON also holds the whole conversation) and ``conversation.csv``.
+
 `--resume` reads both back as untrusted input: a line that is not what this module wrote
 (wrong kind, wrong types, text too long) is refused with its line number; only a last line
 cut short by the kill is dropped, and said so.
@@ -19,6 +23,7 @@ import json
 import os
 from pathlib import Path
 
+from game import export
 from game.errors import SaveError
 from game.files import open_append, read_limited, write_atomic
 from game.safetext import control_problem, csv_cell
@@ -115,12 +120,11 @@ class Journal:
         """The game after a month, replaced atomically and synced to disk."""
         write_atomic(self.game_path, text)
 
-    def save_conversation(self, rows: list[dict]) -> None:
-        """The conversation so far as JSON and CSV (cells safe for a spreadsheet), replaced atomically."""
-        write_atomic(self.folder / "conversation.json", json.dumps(rows, ensure_ascii=False, indent=1))
-        columns = ["number", "month", "turn", "kind", "from", "to", "text", "move", "offer", "accept"]
-        lines = [",".join(columns)] + [",".join(csv_cell(str(r[c])) for c in columns) for r in rows]
-        write_atomic(self.folder / "conversation.csv", "\n".join(lines) + "\n")
+    def save_export(self, data: dict) -> None:
+        """The class's game (with its conversation) as JSON and CSV, and the conversation as CSV;
+        each file replaced atomically."""
+        export.write(data, self.folder / "class")
+        write_atomic(self.folder / "conversation.csv", conversation_csv(data["conversation"]))
 
     def read(self) -> tuple[str | None, list[dict], str | None]:
         """(the saved game's text or None, the journal's entries, a note about a cut last line or None)."""
@@ -152,6 +156,15 @@ class Journal:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+CONVERSATION_COLUMNS = ["number", "month", "turn", "kind", "from", "to", "text", "move", "offer", "accept"]
+
+
+def conversation_csv(rows: list[dict]) -> str:
+    """The conversation as CSV, one line per message, offer or reply (cells safe for a spreadsheet)."""
+    lines = [",".join(CONVERSATION_COLUMNS)] + [",".join(csv_cell(str(r[c])) for c in CONVERSATION_COLUMNS) for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 def _no_constant(name: str):

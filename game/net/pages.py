@@ -12,11 +12,13 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from game import briefs, explain, scorecard
 from game.net import classroom as C
 from game.state import BLOCK
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-SECTIONS = ("head", "act", "month", "talk", "compose", "results", "score", "brief")
+SECTIONS = ("head", "act", "advice", "month", "talk", "compose", "results", "score", "brief")
+CHANGES_SHOWN = 6  # the biggest changes of a month, each with what moved it
 PHASE_WORDS = {
     C.LOBBY: "Waiting for the teacher to start the game",
     C.CHOOSING: "Teams are choosing their moves",
@@ -55,20 +57,67 @@ def status(room: C.Classroom) -> dict:
 
 
 def results(room: C.Classroom) -> dict | None:
-    """The last month played, in words: each move, its chance, the roll and what came of it."""
-    history = room.bridge.history() if room.started else []
-    if not history:
+    """The last month played, in words: each move with the reason for its result (its chance and
+    the roll, a veto, a refusal; named as the seat's holder was then), and what moved the most."""
+    b = room.bridge
+    record = b.last_record() if room.started else None
+    if record is None:
         return None
-    rep = history[-1]
+    rep = b.history()[-1]
+    news = {a.actor: a.news for a in rep.actions}
     timed_out = set(room.month.timed_out) if room.phase in (C.RESULTS, C.OVER) else set()
+    g = room.game
     return {
-        "month": room.month_label(rep.turn),
+        "month": room.month_label(record.turn),
         "events": list(rep.events),
-        "actions": [{"name": a.actor_name, "label": a.label, "result": a.result, "news": a.news, "why": a.why,
-                     "chance": _pct(a.chance), "roll": f"{a.roll:.2f}", "chance_value": a.chance,
-                     "by_timer": a.actor in timed_out} for a in rep.actions],
+        "actions": [{"actor": r.actor, "name": r.name, "label": r.label, "result": r.result, "words": r.words,
+                     "news": news.get(r.actor, ""), "by_timer": r.actor in timed_out}
+                    for r in explain.reasons(b.state, record)],
         "deals": list(rep.deals),
+        "changes": [{"label": c.label, "before": _value(g, c.target, c.before), "after": _value(g, c.target, c.after),
+                     "parts": [{"words": w, "amount": _amount(g, c.target, x)} for w, x in c.parts]}
+                    for c in explain.what_moved(b.state, record, b.closes()[-1])[:CHANGES_SHOWN]],
     }
+
+
+def _value(game, target: int, v: float) -> str:
+    return f"{v:.1f}" if target < game.n_factors else f"{v:+.2f}"
+
+
+def _amount(game, target: int, v: float) -> str:
+    return f"{v:+.1f}" if target < game.n_factors else f"{v:+.2f}"
+
+
+def score(room: C.Classroom, actor: str) -> dict | None:
+    """The team's points goal by goal (each against the same goal had nothing changed); at the end,
+    the same world with the computer in the team's seat."""
+    b = room.bridge
+    if not room.started or not b.state.records:
+        return None
+    rows = scorecard.breakdown(room.game, b.state.records, b.closes())[actor]
+    out = {"total": f"{b.state.scores()[actor]:.2f}", "months": len(b.state.records),
+           "goals": [{"holder": r.holder, "goal": r.goal.words, "points": f"{r.points:+.2f}", "still": f"{r.still:+.2f}",
+                      "gained": f"{r.gained:+.2f}"} for r in rows],
+           "holders": len({r.holder for r in rows}) > 1, "compare": None}
+    if room.phase == C.OVER:
+        c = b.comparison(actor)
+        out["compare"] = {"words": c.words(), "differences": [{"month": room.month_label(t), "team": mine, "ai": theirs}
+                                                             for t, mine, theirs in c.differences]}
+    return out
+
+
+def advice(forecast, settings_on: bool) -> dict:
+    """The advisor's forecast for a team's moves (game.advisor.Advice), or why there is none."""
+    if not settings_on:
+        return {"status": "off"}
+    if forecast is None:
+        return {"status": "computing"}
+    return {"status": "ready", "months": forecast.months, "rollouts": forecast.rollouts,
+            "rows": [{"label": f.label, "value": f"{f.value:+.2f}", "low": f"{f.low:+.2f}", "high": f"{f.high:+.2f}",
+                      "best": k == 0, "behind": f"{f.behind:.2f}", "behind_low": f"{f.behind_low:.2f}",
+                      "behind_high": f"{f.behind_high:.2f}",
+                      "moved": ", ".join(f"{label} {d:+.2f}" for label, d in f.relations)}
+                     for k, f in enumerate(forecast.forecasts)]}
 
 
 def conversation(room: C.Classroom, actor: str | None) -> list[dict]:
@@ -125,21 +174,21 @@ def team_view(room: C.Classroom, actor: str) -> dict:
                            for mv in (b.moves(actor) if choosing else []) if mv.offer_to in others]
     view["muted"] = C.EVERYONE in room.muted or actor in room.muted
     view["results"] = results(room)
-    scores = b.state.scores() if room.started else {}
-    view["score"] = None if actor not in scores else f"{scores[actor]:.2f}"
+    view["score"] = score(room, actor)
     view["verdict"] = b.verdicts().get(actor) if room.phase == C.OVER else None
     view["brief"] = brief(room, actor)
     view["team_code"] = room.team_code(actor)
+    view["advice"] = {"status": "off"}  # the server fills it in (game.advisor runs off the lock)
     return view
 
 
 def brief(room: C.Classroom, actor: str) -> dict:
-    """The leader's role as the scenario states it: office, country, term, who can block the team's moves."""
-    p = room.bridge.state.persona(actor)
-    g = room.game
-    a = g.actor_index[actor]
-    blockers = sorted({room.name(x) for m in range(g.move_start[a], g.move_stop[a]) for x in g.moves[m].blockable_by})
-    return {"title": p.title, "term": p.term.note or "", "blockers": blockers}
+    """The role brief of whoever holds the seat now (game.briefs): goals strongest first, with the
+    scenario's reasons; powers over others' moves; the time horizon; who can stop the team."""
+    b = briefs.brief(room.bridge.state, actor)
+    return {"name": b.name, "title": b.title, "country": b.country,
+            "goals": [{"words": g.words, "share": _pct(g.share), "rationale": g.rationale} for g in b.goals],
+            "powers": b.powers, "horizon": b.horizon, "blockers": b.blockers}
 
 
 def moderator_view(room: C.Classroom, address: str, connected: dict[str, int]) -> dict:
@@ -154,7 +203,14 @@ def moderator_view(room: C.Classroom, address: str, connected: dict[str, int]) -
     return {"status": status(room), "teams": teams, "notes": conversation(room, None), "code": room.code,
             "address": address, "channel_muted": C.EVERYONE in room.muted, "takeover": room.takeover,
             "results": results(room), "started": room.started, "phase": room.phase,
-            "verdicts": room.bridge.verdicts() if room.phase == C.OVER else {}}
+            "verdicts": room.bridge.verdicts() if room.phase == C.OVER else {},
+            "debrief": debrief(room) if room.phase == C.OVER else [], "advisor": room.bridge.settings.advisor,
+            "exports": room.started}
+
+
+def debrief(room: C.Classroom) -> list[dict]:
+    """At the end, every team: its score against the same world with the computer in its seat."""
+    return [{"name": room.name(a), "words": room.bridge.comparison(a).words()} for a in room.teams]
 
 
 def public_view(room: C.Classroom) -> dict:

@@ -34,8 +34,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from game import advisor, export
 from game.net import classroom as C
 from game.net import pages as P
+from game.net.journal import conversation_csv
 
 STATIC = Path(__file__).resolve().parent / "static"
 TEAM_COOKIE, TEACHER_COOKIE = "summit_team", "summit_teacher"
@@ -118,6 +120,8 @@ class ClassServer:
         self.posts = Bucket(rate=2.0, burst=10)  # form posts per address
         self.frames = Bucket(rate=10.0, burst=30)  # websocket messages per device
         self.talk = Bucket(rate=0.5, burst=5)  # messages and offers per device
+        self.advice: dict[tuple, advisor.Advice] = {}  # (session, month, leader) -> the advisor's forecast
+        self._advising = False
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake: asyncio.Event | None = None
         self.started = asyncio.Event()
@@ -130,6 +134,7 @@ class ClassServer:
             Route("/team/act", self.team_post, methods=["POST"]),
             Route("/teacher", self.teacher_page),
             Route("/teacher/act", self.teacher_post, methods=["POST"]),
+            Route("/teacher/export/{name}", self.teacher_export),
             Route("/qr.svg", self.qr_svg),
             Route("/health", self.health),
             WebSocketRoute("/ws", self.team_socket),
@@ -146,6 +151,7 @@ class ClassServer:
         self.wake = asyncio.Event()
         tasks = [asyncio.create_task(self._broadcast()), asyncio.create_task(self._tick())]
         self.started.set()
+        self._notify()  # a game already under way: its advice is computed before the first page opens
         try:
             yield
         finally:
@@ -176,6 +182,42 @@ class ClassServer:
             actors = {c.actor for c in conns}
             views = await run_in_threadpool(self._render_all, actors)
             await asyncio.gather(*(self._push(c, views.get(c.actor)) for c in conns))
+            if not self._advising and self._advice_wanted():
+                self._advising = True
+                asyncio.create_task(self._advise())
+
+    # --- the advisor ---------------------------------------------------------------------------
+    # game.advisor plays each move out many times (a fraction of a second per team): it runs on a
+    # worker thread, on a copy of the month taken under the lock, so actions never wait for it.
+
+    def _advice_key(self, actor: str) -> tuple:
+        return (id(self.room.bridge.session), self.room.bridge.turn, actor)
+
+    def _advice_wanted(self) -> list[str]:
+        room = self.room
+        with room.lock:
+            if room.phase != C.CHOOSING or not room.bridge.settings.advisor:
+                return []
+            return [a for a in room.month.pending if self._advice_key(a) not in self.advice]
+
+    def _advice_job(self):
+        """(key, a copy of the month's state, leader) for the next team without advice, or None."""
+        with self.room.lock:
+            wanted = self._advice_wanted()
+            if not wanted:
+                return None
+            keep = {k: v for k, v in self.advice.items() if k[:2] == self._advice_key("")[:2]}
+            self.advice = keep  # forget earlier months
+            return self._advice_key(wanted[0]), self.room.bridge.state.clone(), wanted[0]
+
+    async def _advise(self) -> None:
+        try:
+            while (job := await run_in_threadpool(self._advice_job)) is not None:
+                key, state, actor = job
+                self.advice[key] = await run_in_threadpool(advisor.advise, state, actor)
+                self._notify()
+        finally:
+            self._advising = False
 
     def _render_all(self, actors) -> dict:
         with self.room.lock:
@@ -208,6 +250,7 @@ class ClassServer:
     def team_view(self, actor: str) -> dict:
         room = self.room
         view = P.team_view(room, actor)
+        view["advice"] = P.advice(self.advice.get(self._advice_key(actor)), room.bridge.settings.advisor)
         stamp = f"{actor}:{room.month.turn}:{room.phase}:{len(room.notes)}"
         view["aid"] = hmac.new(room._secret.encode(), stamp.encode(), "sha256").hexdigest()[:20]
         return view
@@ -309,6 +352,23 @@ class ClassServer:
         except C.Refused as exc:
             return self._teacher_html(str(exc), 400)
         return self._teacher_html(said)
+
+    async def teacher_export(self, request: Request) -> Response:
+        """The class's game for the debrief, with the conversation: class-game.json, class-game.csv, conversation.csv."""
+        if not self._is_teacher(request.cookies):
+            return PlainTextResponse("Only the teacher's browser may download the class's game.", 403)
+        name = request.path_params["name"]
+        makers = {"class-game.json": (lambda d: json.dumps(d, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
+                                      "application/json"),
+                  "class-game.csv": (export.csv_text, "text/csv"),
+                  "conversation.csv": (lambda d: conversation_csv(d["conversation"]), "text/csv")}
+        if name not in makers or not self.room.started:
+            return PlainTextResponse("No such file: the game has not started, or the name is not one of "
+                                     + ", ".join(makers) + ".", 404)
+        make, media = makers[name]
+        body = make(await run_in_threadpool(self.room.export))
+        return Response(body, media_type=f"{media}; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{self.room.game.scenario.id}-{name}"'})
 
     def _is_teacher(self, cookies) -> bool:
         return hmac.compare_digest(str(cookies.get(TEACHER_COOKIE, "")).encode(), self.room.teacher_key.encode())
