@@ -135,7 +135,7 @@ def phase(sections: dict) -> str:
     return m.group(1) if m else ""
 
 
-async def play(base: str, code: str, teacher_key: str, team_codes: dict) -> dict:
+async def play(base: str, code: str, teacher_key: str, team_codes: dict, read_advice: bool) -> dict:
     actors = list(team_codes)
     devices: list[Device] = []
     for k in range(DEVICES):
@@ -161,6 +161,8 @@ async def play(base: str, code: str, teacher_key: str, team_codes: dict) -> dict
             said = await d.act(latencies, action="send", to=other, text=f"Month {turn + 1}: shall we talk? ({d.name})",
                                aid=f"msg-{turn:02d}-{k:02d}")
             moves = MOVES.findall(d.sections.get("act", ""))
+            if moves and read_advice:  # the team reads the advisor's forecast before it confirms
+                await d.until(lambda s: "<table" in s.get("advice", "") or phase(s) != "choosing", timeout=60)
             if moves:
                 await d.act(latencies, action="choose", move=pick(d.actor, turn, moves), turn=turn,
                             aid=f"move-{turn:02d}-{k:02d}")
@@ -197,11 +199,12 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def main() -> int:
+def run(label: str, options: list[str], read_advice: bool) -> bool:
+    """One whole game against a host run as in class (`main.py host --no-window`); prints its figures."""
     port = free_port()
     folder = Path(tempfile.mkdtemp(prefix="summit-load-"))
     cmd = [sys.executable, "main.py", "host", "vladivostok-2019", "--teams", "kim,putin,trump,xi", "--bind", "127.0.0.1",
-           "--port", str(port), "--save-dir", str(folder / "host"), "--seed", "2019", "--no-window"]
+           "--port", str(port), "--save-dir", str(folder / "host"), "--seed", "2019", "--no-window", *options]
     host = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
     try:
@@ -210,7 +213,7 @@ def main() -> int:
         while not any("Moderator" in x for x in lines):
             if host.poll() is not None or time.monotonic() > deadline:
                 print(host.stderr.read(), file=sys.stderr)
-                return 1
+                return False
             lines.append(host.stdout.readline())
         text = "".join(lines)
         code = text.split("class code ")[1][:6]
@@ -224,8 +227,8 @@ def main() -> int:
             return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:6])
 
         start = time.perf_counter()
-        result = asyncio.run(asyncio.wait_for(play(base, code, key, {a: team_code(a) for a in
-                                                                      ("kim", "putin", "trump", "xi")}), DEADLINE_S))
+        codes = {a: team_code(a) for a in ("kim", "putin", "trump", "xi")}
+        result = asyncio.run(asyncio.wait_for(play(base, code, key, codes, read_advice), DEADLINE_S))
         wall = time.perf_counter() - start
     finally:
         host.send_signal(signal.SIGINT)
@@ -241,22 +244,29 @@ def main() -> int:
     p50, p95 = percentile(lat, 0.5), percentile(lat, 0.95)
     ping50, ping95 = percentile(result["pings"], 0.5), percentile(result["pings"], 0.95)
     doubled = (len(chosen) - len(set(chosen))) + (len(ids) - len(set(ids)))
-    print(f"classroom load: {DEVICES} team devices (4 teams) + the teacher, {result['months']} months, "
-          f"{len(lat)} actions in {wall:.1f} s on {os.cpu_count()} cores")
+    print(f"{label}: {result['months']} months, {len(lat)} actions in {wall:.1f} s")
     for kind in ("choose", "send", "answer", "next"):
         some = [ms for a, ms, _ in result["latencies"] if a == kind]
         if some:
             print(f"  {kind:7s} n={len(some):4d}  p50 {percentile(some, 0.5):6.1f} ms  p95 {percentile(some, 0.95):6.1f} ms")
-    print(f"  action latency   p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {max(lat):6.1f} ms  (goal: p95 <= {GOAL_P95_MS:.0f} ms)")
+    print(f"  action latency   p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  max {max(lat):6.1f} ms  (goal: p95 <= {GOAL_P95_MS:.0f} ms)"
+          + ("" if p95 <= GOAL_P95_MS else "  ABOVE THE GOAL"))
     print(f"  reference: websocket ping round trip on the same connections  p50 {ping50:5.1f} ms  p95 {ping95:5.1f} ms")
     sends = sum(a == "send" for a, _, _ in result["latencies"])
     print(f"  lost actions (no acknowledgement): {result['lost']}; applied twice: {doubled}; "
           f"moves recorded {len(chosen)} (one per team and month; a team's other devices are refused)")
     print(f"  messages accepted {result['ok_messages']} of {sends} (the rest refused by the per-device rate limit, "
           f"as a page sending this fast would be), in the journal {messages}")
-    ok = result["lost"] == 0 and doubled == 0 and messages == result["ok_messages"] and result["months"] == 19
-    if p95 > GOAL_P95_MS:
-        print(f"  note: p95 above the {GOAL_P95_MS:.0f} ms goal on this machine")
+    return result["lost"] == 0 and doubled == 0 and messages == result["ok_messages"] and result["months"] == 19
+
+
+def main() -> int:
+    print(f"classroom load: {DEVICES} team devices (4 teams of 7 or 8) and the teacher over websockets, "
+          f"a whole game of the baseline, on {os.cpu_count()} cores")
+    ok = run("advisor on, as in class (a team confirms once it has read the advisor's forecast; messages fly "
+             "while the advisor computes)", [], read_advice=True)
+    ok &= run("advisor on, worst case (every move sent while the advisor still computes)", [], read_advice=False)
+    ok &= run("advisor off", ["--no-advisor"], read_advice=False)
     return 0 if ok else 1
 
 

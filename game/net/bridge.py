@@ -26,6 +26,7 @@ class Bridge:
     def __init__(self, session: Session):
         self.session = session
         self._compared: dict[tuple[str, int], scorecard.Comparison] = {}
+        self.views: dict = {}  # what the pages derive from the months played (pages.memo)
         self._settle()
 
     @classmethod

@@ -28,6 +28,19 @@ PHASE_WORDS = {
 }
 
 
+def memo(room: C.Classroom, name: str, make):
+    """A view derived from the months played, computed once until a month is played or the phase
+    changes (pages are rendered after every action; these change only between months)."""
+    b = room.bridge
+    key = (id(b.session), len(b.state.records), b.turn, room.phase)
+    if b.views.get(None) != key:
+        b.views.clear()
+        b.views[None] = key
+    if name not in b.views:
+        b.views[name] = make()
+    return b.views[name]
+
+
 def _pct(p: float) -> str:
     return f"{p:.0%}"
 
@@ -173,10 +186,10 @@ def team_view(room: C.Classroom, actor: str) -> dict:
     view["offer_moves"] = [{"id": mv.id, "label": mv.label, "to": mv.offer_to, "to_name": room.name(mv.offer_to)}
                            for mv in (b.moves(actor) if choosing else []) if mv.offer_to in others]
     view["muted"] = C.EVERYONE in room.muted or actor in room.muted
-    view["results"] = results(room)
-    view["score"] = score(room, actor)
+    view["results"] = memo(room, "results", lambda: results(room))
+    view["score"] = memo(room, ("score", actor), lambda: score(room, actor))
     view["verdict"] = b.verdicts().get(actor) if room.phase == C.OVER else None
-    view["brief"] = brief(room, actor)
+    view["brief"] = memo(room, ("brief", actor), lambda: brief(room, actor))
     view["team_code"] = room.team_code(actor)
     view["advice"] = {"status": "off"}  # the server fills it in (game.advisor runs off the lock)
     return view
@@ -202,9 +215,9 @@ def moderator_view(room: C.Classroom, address: str, connected: dict[str, int]) -
                       "chosen": a in room.month.choices if room.phase in (C.CHOOSING, C.ANSWERING) else None})
     return {"status": status(room), "teams": teams, "notes": conversation(room, None), "code": room.code,
             "address": address, "channel_muted": C.EVERYONE in room.muted, "takeover": room.takeover,
-            "results": results(room), "started": room.started, "phase": room.phase,
+            "results": memo(room, "results", lambda: results(room)), "started": room.started, "phase": room.phase,
             "verdicts": room.bridge.verdicts() if room.phase == C.OVER else {},
-            "debrief": debrief(room) if room.phase == C.OVER else [], "advisor": room.bridge.settings.advisor,
+            "debrief": memo(room, "debrief", lambda: debrief(room)) if room.phase == C.OVER else [], "advisor": room.bridge.settings.advisor,
             "exports": room.started}
 
 
@@ -216,7 +229,7 @@ def debrief(room: C.Classroom) -> list[dict]:
 def public_view(room: C.Classroom) -> dict:
     """What the projector shows besides the table: the join code, who is deciding, the last results."""
     return {"status": status(room), "code": room.code, "teams": [{"id": a, "name": room.name(a)} for a in room.teams],
-            "results": results(room), "devices": {a: sum(d.actor == a for d in room.devices.values())
+            "results": memo(room, "results", lambda: results(room)), "devices": {a: sum(d.actor == a for d in room.devices.values())
                                                    for a in room.game.actor_ids}}
 
 
