@@ -52,12 +52,12 @@ Id = Annotated[
 Name = Annotated[OneLine, Field(min_length=1, max_length=80)]
 Line = Annotated[OneLine, Field(min_length=1, max_length=300, description="One line of text.")]
 Text = Annotated[Prose, Field(min_length=1, max_length=2000)]
-Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
-Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e6, le=1e6)]
-Weight = Annotated[float, Field(allow_inf_nan=False, ge=-100.0, le=100.0)]
-RelationValue = Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)]
-RelationDelta = Annotated[float, Field(ge=-2.0, le=2.0, allow_inf_nan=False)]
-NonNegative = Annotated[float, Field(ge=0.0, le=1e6, allow_inf_nan=False)]
+Probability = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e6, le=1e6)]
+Weight = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-100.0, le=100.0)]
+RelationValue = Annotated[float, Field(strict=True, ge=-1.0, le=1.0, allow_inf_nan=False)]
+RelationDelta = Annotated[float, Field(strict=True, ge=-2.0, le=2.0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(strict=True, ge=0.0, le=1e6, allow_inf_nan=False)]
 Colour = Annotated[
     str,
     Field(pattern=r"^#[0-9a-fA-F]{6}$", description="A colour as #RRGGBB."),
@@ -131,14 +131,14 @@ class Actor(Strict):
     title: Name = Field(description="Office, e.g. President of Bregon.")
     country: Name = Field(description="Country (or organisation) the leader speaks for.")
     regime: Literal["autocracy", "democracy", "one_party", "hybrid", "monarchy", "other"] = Field(description="Kind of government.")
-    power: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = Field(
+    power: Annotated[float, Field(strict=True, gt=0.0, le=1000.0, allow_inf_nan=False)] = Field(
         description="Relative size (economic and military weight); used for blocs."
     )
     term: TermSecurity = Field(description="How secure the leader is in office; sets how far ahead the AI looks.")
-    veto: bool = Field(default=False, description="Holds a UN Security Council veto.")
+    veto: bool = Field(strict=True, default=False, description="Holds a UN Security Council veto.")
     colour: Colour = Field(description="The leader's colour in the game, as #RRGGBB in quotes.")
     portrait: Id = Field(description="Portrait badge id in assets/portraits.yaml.")
-    rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] = Field(
+    rationality: Annotated[float, Field(strict=True, ge=0.0, le=1000.0, allow_inf_nan=False)] = Field(
         default=1.0,
         description="How strictly the AI picks its best move, on a scale common to all leaders: a move worth one "
         "per cent more of the leader's stakes is e^rationality times as likely (0 = uniformly at random).",
@@ -214,7 +214,7 @@ class RelationSettings(Strict):
     """How relations move on their own each turn."""
 
     pull: Probability = Field(default=0.05, description="Share of the gap to the propensity closed each turn.")
-    volatility: Annotated[float, Field(ge=0.0, le=0.5, allow_inf_nan=False)] = 0.01
+    volatility: Annotated[float, Field(strict=True, ge=0.0, le=0.5, allow_inf_nan=False)] = 0.01
     pairs: Annotated[list[Relation], Field(max_length=300)] = Field(description="Starting relations; pairs not listed start at 0 and tend to 0.")
 
 
@@ -246,7 +246,7 @@ class Quantity(Strict):
 
     factor: Id | None = None
     relation: Pair | None = None
-    complement: bool = Field(default=False, description="Use 1 - value (e.g. 1 - evasion: how much of the pressure gets through).")
+    complement: bool = Field(strict=True, default=False, description="Use 1 - value (e.g. 1 - evasion: how much of the pressure gets through).")
 
     @model_validator(mode="after")
     def _one_of(self) -> Quantity:
@@ -265,7 +265,7 @@ class Interaction(Rationale):
 class Office(Rationale):
     """What holding office is worth to a leader, per turn in office."""
 
-    weight: Annotated[float, Field(ge=0.0, le=100.0, allow_inf_nan=False)] = Field(
+    weight: Annotated[float, Field(strict=True, ge=0.0, le=100.0, allow_inf_nan=False)] = Field(
         description="Payoff per turn while this leader holds the seat (lost when a successor replaces him)."
     )
 
@@ -300,24 +300,24 @@ class RelationCondition(Strict):
 
 class TurnCondition(Strict):
     turn: Annotated[
-        dict[Literal["min", "max"], Annotated[int, Field(ge=0, le=MAX_TURNS)]],
+        dict[Literal["min", "max"], Annotated[int, Field(strict=True, ge=0, le=MAX_TURNS)]],
         Field(min_length=1, description="Turn window, counted from 0: {min: N} and/or {max: N}."),
     ]
 
 
 class MoveCondition(Strict):
     move: Id
-    taken: bool = Field(default=True, description="true: the move was taken (and succeeded) before; false: never.")
+    taken: bool = Field(strict=True, default=True, description="true: the move was taken (and succeeded) before; false: never.")
 
 
 class EventCondition(Strict):
     outcome: Id = Field(description="An event outcome id; true once that outcome happened.")
-    happened: bool = True
+    happened: bool = Field(default=True, strict=True)
 
 
 class ObligationCondition(Strict):
     obligation: Id = Field(description="The id of an offer move with an obligation; true while that obligation is open.")
-    open: bool = Field(default=True, description="true: the obligation is open (accepted, not yet kept or broken); false: it is not.")
+    open: bool = Field(strict=True, default=True, description="true: the obligation is open (accepted, not yet kept or broken); false: it is not.")
 
 
 class AllCondition(Strict):
@@ -341,7 +341,7 @@ class Term(Strict):
 
     factor: Id | None = None
     relation: Pair | None = None
-    coef: Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False)]
+    coef: Annotated[float, Field(strict=True, ge=-50, le=50, allow_inf_nan=False)]
 
     @model_validator(mode="after")
     def _one_of(self) -> Term:
@@ -356,7 +356,7 @@ class Logistic(Strict):
     Factors enter normalised to [0, 1] over their bounds; relations as they are (-1..1).
     """
 
-    intercept: Annotated[float, Field(ge=-50, le=50, allow_inf_nan=False)]
+    intercept: Annotated[float, Field(strict=True, ge=-50, le=50, allow_inf_nan=False)]
     terms: Annotated[list[Term], Field(max_length=MAX_FACTORS)] = []
 
 
@@ -369,8 +369,8 @@ class Scale(Strict):
 
     factor: Id | None = None
     relation: Pair | None = None
-    at_min: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(description="Multiplier when the quantity is at its min (a relation at -1).")
-    at_max: Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)] = Field(description="Multiplier when the quantity is at its max (a relation at +1).")
+    at_min: Annotated[float, Field(strict=True, ge=0.0, le=10.0, allow_inf_nan=False)] = Field(description="Multiplier when the quantity is at its min (a relation at -1).")
+    at_max: Annotated[float, Field(strict=True, ge=0.0, le=10.0, allow_inf_nan=False)] = Field(description="Multiplier when the quantity is at its max (a relation at +1).")
 
     @model_validator(mode="after")
     def _one_of(self) -> Scale:
@@ -389,7 +389,7 @@ class FactorEffect(Strict):
 class RelationEffect(Strict):
     between: Pair
     delta: RelationDelta
-    noise: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
+    noise: Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)] = 0.0
     scale: Scale | None = Field(default=None, description="Make the size depend on a factor or relation.")
 
 
@@ -407,7 +407,7 @@ class Obligation(Strict):
 
     move: Id = Field(description="The move that keeps the obligation.")
     actor: Id | None = Field(default=None, description="Who is bound (default: the actor the offer is made to).")
-    within: Annotated[int, Field(ge=1, le=MAX_OBLIGATION_TURNS)] = Field(
+    within: Annotated[int, Field(strict=True, ge=1, le=MAX_OBLIGATION_TURNS)] = Field(
         description="Turns after the one in which the offer is accepted; the obligation is broken if the move has not succeeded by then."
     )
     on_kept: Effects = Field(default=Effects(), description="Effects when the obligation is kept.")
@@ -459,7 +459,7 @@ class Successor(Strict):
     title: Name
     portrait: Id | None = None
     colour: Colour | None = None
-    rationality: Annotated[float, Field(ge=0.0, le=1000.0, allow_inf_nan=False)] | None = None
+    rationality: Annotated[float, Field(strict=True, ge=0.0, le=1000.0, allow_inf_nan=False)] | None = None
     term: TermSecurity | None = None
     payoff: Payoff = Field(description="What the successor wants: weights over factors and relations.")
 
@@ -512,7 +512,7 @@ class RandomEvent(Strict):
     label: Name
     description: Text | None = None
     probability: Probability = Field(description="Chance per turn.")
-    once: bool = Field(default=True, description="At most once per game.")
+    once: bool = Field(strict=True, default=True, description="At most once per game.")
     preconditions: Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)] = []
     outcomes: Annotated[list[Outcome], Field(min_length=1, max_length=MAX_OUTCOMES_PER_EVENT)]
     rationale: Line
@@ -528,10 +528,10 @@ Event = Annotated[ScheduledEvent | RandomEvent, Field(discriminator="kind")]
 class Planner(Strict):
     """How the planner AI looks ahead (for leaders with `ai: planner`, or `--ai planner`)."""
 
-    rollouts: Annotated[int, Field(ge=1, le=MAX_PLANNER_ROLLOUTS)] = Field(
+    rollouts: Annotated[int, Field(strict=True, ge=1, le=MAX_PLANNER_ROLLOUTS)] = Field(
         default=48, description="Simulated continuations per candidate move."
     )
-    horizon: Annotated[int, Field(ge=1, le=MAX_PLANNER_HORIZON)] = Field(
+    horizon: Annotated[int, Field(strict=True, ge=1, le=MAX_PLANNER_HORIZON)] = Field(
         default=6, description="Turns each continuation runs before the rest is valued as the fast AI values it."
     )
 
@@ -545,7 +545,7 @@ class Scenario(Strict):
     summary: Text = Field(description="A paragraph that sets the scene.")
     start_date: dt.date = Field(description="First day of turn 0 (YYYY-MM-DD).")
     turn_length: Literal["month"] = "month"
-    turns: Annotated[int, Field(ge=1, le=MAX_TURNS)] = Field(description="Number of monthly turns.")
+    turns: Annotated[int, Field(strict=True, ge=1, le=MAX_TURNS)] = Field(description="Number of monthly turns.")
     sources: Annotated[list[Source], Field(min_length=1, max_length=MAX_LIST)]
     learning_objectives: Annotated[list[Line], Field(min_length=1, max_length=MAX_LIST)]
     discussion_questions: Annotated[list[Line], Field(min_length=1, max_length=MAX_LIST)]
@@ -558,7 +558,7 @@ class Scenario(Strict):
     veto_label: Annotated[OneLine, Field(min_length=1, max_length=60)] = Field(
         default="Veto", description="What the actors' veto is called on screen, e.g. 'UN Security Council veto'."
     )
-    horizon_after_end: Annotated[int, Field(ge=0, le=MAX_TURNS)] = Field(
+    horizon_after_end: Annotated[int, Field(strict=True, ge=0, le=MAX_TURNS)] = Field(
         default=0,
         description="Turns past the last one that AI leaders still count when they value a move "
         "(the world does not end with the game; 0 = only the game's turns).",

@@ -72,6 +72,7 @@ BAD = {
     "effect-beyond-the-range": lambda: TINY_TEXT.replace("delta: 20}", "delta: 500}", 1),
     "extends-with-a-bad-value": lambda: "extends: tiny-base\nid: tiny-variant\nset:\n  factors.oil.initial: 600\n",
     "24-actors": lambda: with_actors(24),
+    "quoted-number": lambda: TINY_TEXT.replace("power: 2.0", 'power: "2.0"', 1),
 }
 
 
@@ -143,3 +144,18 @@ def test_a_sweep_point_is_checked_like_the_file(tmp_path, capsys):
     assert code == 2 and "factors[1]: initial value 600.0 is outside [20.0, 150.0]" in err
     code, _, err = run(capsys, "blocs", str(path), "--set", "factors.oil.initial=600")
     assert code == 1 and "factors[1]: initial value 600.0 is outside [20.0, 150.0]" in err
+
+
+def test_numbers_are_typed_as_the_json_schema_types_them(tmp_path, capsys):
+    """A quoted number, true for a number, or 6.0 for a whole number: refused, as an editor's schema check does."""
+    from game.schema import json_schema
+
+    actor = json_schema()["$defs"]["Actor"]["properties"]
+    assert actor["power"]["type"] == "number" and actor["veto"]["type"] == "boolean"
+    for old, new, says in [("power: 2.0", 'power: "2.0"', "expected a number, got the text '2.0' (in quotes); write the number without quotes"),
+                           ("power: 2.0", "power: true", "expected a number"),
+                           ("turns: 6", 'turns: "6"', "expected a whole number, got the text '6' (in quotes)"),
+                           ("veto: true}", 'veto: "yes"}', "expected true or false")]:
+        path = write(tmp_path, "typed", TINY_TEXT.replace(old, new, 1))
+        code, _, err = run(capsys, "validate", str(path))
+        assert code == 1 and says in err, (new, err)
