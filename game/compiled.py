@@ -10,6 +10,7 @@ successor) decides its weights and temper. See docs/architecture.md.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +50,12 @@ OPS = ("<", "<=", ">", ">=", "==", "!=")
 
 
 def short_name(name: str, actor_id: str) -> str:
-    """A compact label: the first word where it matches the actor's id (Kim Jong Un, Xi
-    Jinping: family name first), else the last word (Vladimir Putin)."""
+    """A compact label: the word of the name that matches a part of the actor's id, wherever it
+    stands (Xi Jinping as `xi`, Moon Jae-in as `moon`: family name first), else the last word
+    (Vladimir Putin). A scenario's `short_name` overrides it; `summit lint` flags the guesses."""
     words = name.split()
-    if words[0].lower() == actor_id.lower().split("_")[0]:
-        return words[0]
-    return words[-1]
+    parts = set(re.split(r"[_\-]", actor_id.lower()))
+    return next((w for w in words if w.lower().strip(".,") in parts), words[-1])
 
 
 @dataclass(frozen=True)
