@@ -321,6 +321,7 @@ COPIES = {
     "raw ESC": (lambda b: b.replace(b"title: ", b"title: \x1b]0;pwned\x07", 1), "the control character U+001B"),
     "ESC written as a YAML escape": (lambda b: b.replace(b"title: ", b'title: "\\e[2J"\nx_title: ', 1),
                                      "contains the control character U+001B (ESC)"),
+    "extends a file": (lambda b: b"extends: ../../../etc/passwd\n" + b, "the batch's copy of its scenario extends another file"),
 }
 
 

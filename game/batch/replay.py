@@ -56,7 +56,7 @@ def load_world(directory: str | Path, run: int):
     """(game, model at turn 0, manifest, point values, world index) for run K of a batch."""
     from game import __version__
     from game.compiled import Game
-    from game.loader import ScenarioError, decode, loads, parse_scenario
+    from game.loader import ScenarioError, decode, loads, parse_scenario, read_yaml
     from game.model import SummitModel
 
     d = Path(directory)
@@ -80,7 +80,13 @@ def load_world(directory: str | Path, run: int):
         varies = [dz.Vary(v.path, v.low, v.high, v.integer) for v in m.vary]
         values = design_points(dz.Design(m.design.kind, m.design.n), varies, m.seed, m.design.sha256)[point]
     try:
-        data = loads(decode(raw, source), source).data
+        text = decode(raw, source)
+        head = read_yaml(text, source).data
+        if isinstance(head, dict) and "extends" in head:
+            # a batch keeps a self-contained copy: never follow a path named in it
+            raise ReplayError(f"{source}: the batch's copy of its scenario extends another file; a batch writes "
+                              "its copy with the base resolved into it, so this copy was changed by hand")
+        data = loads(text, source).data
         data = ov.apply(data, [ov.parse_set(t) for t in m.sets])
         data = ov.apply(data, [ov.Setting(p, v) for p, v in values.items()])
         game = Game(parse_scenario(data, m.scenario.file))
