@@ -8,6 +8,7 @@ and hands each error to the handler for its type (`HANDLERS`: error type -> meth
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -369,6 +370,8 @@ class Translator:
         return self.problem(s.path, f"{s.shown} is not a finite number; {W.range_text(s.meta)}")
 
     def number(self, s: Seen) -> Problem:
+        if isinstance(s.value, float) and not math.isfinite(s.value):  # .nan for a whole number
+            return self.not_finite(s)
         whole = "a whole number" if s.err.type.startswith("int") else "a number"
         extra = f"; {W.range_text(s.meta)}" if W.bounds(s.meta) != (None, "", None, "") else ""
         if isinstance(s.value, str) and s.scalar is not None and s.scalar[1]:
