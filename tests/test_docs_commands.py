@@ -22,7 +22,8 @@ from game.strategies import parse_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = {name: (ROOT / name).read_text(encoding="utf-8")
-        for name in ("README.md", "docs/playing.md", "docs/scenario-format.md", "docs/batches.md")}
+        for name in ("README.md", "docs/playing.md", "docs/scenario-format.md", "docs/batches.md",
+                     "docs/classroom-network.md")}
 
 
 def shown_commands() -> list[tuple[str, str]]:

@@ -284,6 +284,79 @@ def test_an_offer_accepted_in_the_inbox_answers_the_consent_question():
     assert record.results[room.game.actor_index["trump"]] != 3  # not refused: Kim accepted
     with pytest.raises(C.Refused, match="expired"):
         room.reply(kim, offer.id, False, aid())
+    from game.net.pages import conversation
+
+    shown = next(n for n in conversation(room, "kim") if n["kind"] == "offer")
+    assert shown["reply"] == "accepted" and shown["made"] is True  # the inbox says it was made that month
+
+
+def test_an_offer_not_made_is_said_to_have_not_counted():
+    room, dev = room_with_teams(seed=7)
+    kim, trump = dev["kim"].token, dev["trump"].token
+    room.offer(trump, "kim", "trump_third_summit", "", aid())
+    room.reply(kim, room.notes[-1].id, True, aid())
+    room.choose(trump, "trump_letters", 0, aid())  # Trump makes another move after all
+    room.choose(kim, "kim_wait", 0, aid())
+    room.end_wait()
+    from game.net.pages import conversation
+
+    shown = next(n for n in conversation(room, "kim") if n["kind"] == "offer")
+    assert shown["reply"] == "accepted" and shown["made"] is False
+
+
+# --- the teacher's controls ----------------------------------------------------------------------------
+
+
+def test_the_teacher_sets_off_an_event_and_every_team_chooses_again(tmp_path):
+    room, dev = room_with_teams(seed=7, journal=Journal(tmp_path / "host"))
+    events = room.bridge.random_events()
+    outcome, words = events[0]
+    room.choose(dev["kim"].token, pick("kim", 0, room.bridge.state.legal_actions("kim")), 0, aid())
+    said = room.inject(outcome)
+    assert said == f"Set off: {words}. Every team chooses again."
+    assert room.month.choices == {} and room.month.pending == ["kim", "trump"]
+    label = words.split(": ", 1)[1]
+    assert any(label in line for line in room.bridge.pending_events())
+    with pytest.raises(C.Refused, match="random events"):
+        room.inject("no_such_outcome")
+    play_month(room, dev)
+    assert room.bridge.state.records[0].injected == [room.game.outcome_index[outcome]]
+    assert room.export()["turns"][0]["set_off_by_teacher"] == [outcome]
+    with pytest.raises(C.Refused, match="only while the teams choose"):
+        room.inject(outcome)
+    # the hot seat with the same event set off at the start of the month: the same game
+    seat = Session.new(PATH, ("kim", "trump"), 7, scenario=SCENARIO)
+    seat.inject(outcome)
+    while seat.phase not in (hot.RESOLVED, hot.OVER):
+        if seat.phase in (hot.HANDOVER, hot.QUESTION_HANDOVER):
+            seat.ready()
+        elif seat.phase == hot.CHOOSE:
+            seat.choose(pick(seat.current, 0, seat.state.legal_actions(seat.current)))
+        elif seat.phase == hot.QUESTION:
+            seat.answer(answer_for(seat.question))
+        elif seat.phase == hot.READY:
+            seat.play()
+        else:
+            seat.next()
+    assert room.bridge.state.fingerprint() == seat.state.fingerprint()
+    room.journal.close()
+    again, _ = C.Classroom.resume(Journal(tmp_path / "host"))  # the journal replays it
+    assert again.bridge.state.fingerprint() == room.bridge.state.fingerprint()
+    again.journal.close()
+
+
+def test_the_teacher_lets_a_team_choose_again(tmp_path):
+    room, dev = room_with_teams(seed=7, journal=Journal(tmp_path / "host"))
+    room.choose(dev["kim"].token, "kim_wait", 0, aid())
+    with pytest.raises(C.Refused, match="can be taken back"):
+        room.choose_again("trump")  # nothing confirmed to take back
+    assert room.choose_again("kim") == "Kim Jong Un chooses again."
+    assert room.month.pending == ["kim", "trump"] and room.month.choices == {}
+    room.choose(dev["kim"].token, "kim_visit_beijing", 0, aid())
+    room.journal.close()
+    again, _ = C.Classroom.resume(Journal(tmp_path / "host"))
+    assert again.month.choices == {"kim": "kim_visit_beijing"} and again.month.pending == ["trump"]
+    again.journal.close()
 
 
 # --- the same game as the hot seat ----------------------------------------------------------------

@@ -353,6 +353,10 @@ def test_the_moderator_view_needs_the_teachers_key_and_sees_everything():
             assert room.bridge.humans == ["kim", "trump"]
             assert act(ws, action="mute", target="kim", on="1")["message"] == "Messages paused for Kim Jong Un."
             assert act(ws, action="next")["message"].startswith("The month's results are not on the table")
+            assert "Set off an event now" in server.render(None)["board"]
+            outcome, words = room.bridge.random_events()[0]
+            assert act(ws, action="inject", outcome=outcome)["message"] == f"Set off: {words}. Every team chooses again."
+            assert act(ws, action="again", actor="kim")["message"].startswith("Only a move confirmed this month")
             assert act(ws, action="end_wait")["ok"] and room.phase in (C.ANSWERING, C.RESULTS)
             assert act(ws, action="announce", text="Five minutes left", aid="m" * 10)["ok"]
         with socket(c, kim) as ws:

@@ -116,6 +116,15 @@ class Bridge:
             s.next()
         self._settle()
 
+    def inject(self, outcome: str) -> None:
+        """The teacher sets off a random event now, before the moves are in (ValueError when it cannot be)."""
+        self.session.inject(outcome)
+        self._settle()
+
+    def random_events(self) -> list[tuple[str, str]]:
+        """(outcome id, words) of every random event the teacher may set off."""
+        return self.session.random_events()
+
     def _settle(self) -> None:
         """Skip what only a shared screen needs: the pause on the month's opening events (the
         teams' pages show them beside the moves)."""

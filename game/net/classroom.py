@@ -415,6 +415,32 @@ class Classroom:
         self._open_month()
 
     @locked
+    def inject(self, outcome: str) -> str:
+        """The teacher sets off a random event now, while the teams choose: every page announces it,
+        and every team chooses again (its moves may have changed). What the moderator page says."""
+        if self.phase != CHOOSING:
+            raise Refused("An event can be set off only while the teams choose their moves" + self._why_not())
+        if outcome not in dict(self.bridge.random_events()):
+            raise Refused("Choose one of the scenario's random events.")
+        self.bridge.inject(outcome)
+        self._write("inject", turn=self.bridge.turn, outcome=outcome)
+        self._open_month()
+        return f"Set off: {dict(self.bridge.random_events())[outcome]}. Every team chooses again."
+
+    @locked
+    def choose_again(self, actor: str) -> str:
+        """The teacher takes back a team's confirmed move (before every team has chosen): it chooses again."""
+        if self.phase != CHOOSING or actor not in self.month.choices:
+            raise Refused("Only a move confirmed this month, before every team has chosen, can be taken back.")
+        del self.month.choices[actor]
+        if actor in self.month.timed_out:
+            self.month.timed_out.remove(actor)
+        self.month.pending = [a for a in self.bridge.teams_to_choose() if a not in self.month.choices]
+        self._write("again", turn=self.bridge.turn, actor=actor)
+        self._changed()
+        return f"{self.name(actor)} chooses again."
+
+    @locked
     def tick(self) -> bool:
         """The timer: when it has run out, the teacher's rule decides for the teams still deciding. True if it did."""
         d = self.month.deadline
@@ -616,6 +642,12 @@ class Classroom:
                 raise ValueError(f"month {e['turn'] + 1} played differently")
         elif kind == "next":
             self.next_month()
+        elif kind == "inject":
+            self._same_turn(e)
+            self.inject(e["outcome"])
+        elif kind == "again":
+            self._same_turn(e)
+            self.choose_again(e["actor"])
 
     def _same_turn(self, e: dict) -> None:
         if e["turn"] != self.bridge.turn:

@@ -49,6 +49,8 @@ SCHEMA: dict[str, dict[str, type | tuple]] = {
     "setting": {"name": str, "value": (str, int, bool)},
     "played": {"turn": int, "fingerprint": str},
     "next": {"turn": int},
+    "inject": {"turn": int, "outcome": str},
+    "again": {"turn": int, "actor": str},
 }
 
 

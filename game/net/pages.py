@@ -151,6 +151,9 @@ def conversation(room: C.Classroom, actor: str | None) -> list[dict]:
             item["terms"] = offer_terms(room.bridge.state, m)
             reply = replies.get(n.id)
             item["reply"] = None if reply is None else ("accepted" if reply.accept else "refused")
+            records = room.bridge.state.records if room.started else []
+            played = records[n.turn] if n.turn < len(records) and records[n.turn].turn == n.turn else None
+            item["made"] = None if played is None else played.choices[g.actor_index[n.sender]] == m
             item["open"] = (reply is None and n.to == actor and n.turn == room.month.turn and room.phase == C.CHOOSING)
         if n.kind == "reply":
             offer = next((o for o in room.notes if o.id == n.offer), None)
@@ -212,12 +215,14 @@ def moderator_view(room: C.Classroom, address: str, connected: dict[str, int]) -
                    for d in room.devices.values() if d.actor == a]
         teams.append({"id": a, "name": room.name(a), "team": a in room.teams, "code": room.team_code(a),
                       "devices": devices, "muted": a in room.muted,
-                      "chosen": a in room.month.choices if room.phase in (C.CHOOSING, C.ANSWERING) else None})
+                      "chosen": a in room.month.choices if room.phase in (C.CHOOSING, C.ANSWERING) else None,
+                      "again": room.phase == C.CHOOSING and a in room.month.choices})
     return {"status": status(room), "teams": teams, "notes": conversation(room, None), "code": room.code,
             "address": address, "channel_muted": C.EVERYONE in room.muted, "takeover": room.takeover,
             "results": memo(room, "results", lambda: results(room)), "started": room.started, "phase": room.phase,
             "verdicts": room.bridge.verdicts() if room.phase == C.OVER else {},
-            "debrief": memo(room, "debrief", lambda: debrief(room)) if room.phase == C.OVER else [], "advisor": room.bridge.settings.advisor,
+            "debrief": memo(room, "debrief", lambda: debrief(room)) if room.phase == C.OVER else [],
+            "events": room.bridge.random_events() if room.phase == C.CHOOSING else [], "advisor": room.bridge.settings.advisor,
             "exports": room.started}
 
 

@@ -420,6 +420,10 @@ class ClassServer:
         if action == "end_wait":
             room.end_wait()
             return "The wait is over."
+        if action == "inject":
+            return room.inject(_field(data, "outcome"))
+        if action == "again":
+            return room.choose_again(_field(data, "actor"))
         if action == "mute":
             target, on = _field(data, "target"), _yes(data, "on")
             room.mute(target, on)
