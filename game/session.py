@@ -250,6 +250,13 @@ class Session:
             return []
         return narrate.moves(self.state, actor)
 
+    def numbered_moves(self, actor: str | None = None) -> list[narrate.MoveInfo]:
+        """Every move of the team, numbered the same every month; those not allowed now say why."""
+        actor = actor or self.current
+        if actor is None or actor not in self.pending or self.phase not in (CHOOSE, HANDOVER):
+            return []
+        return narrate.all_moves(self.state, actor)
+
     def office_change(self, aid: str) -> tuple[str, int] | None:
         """The next vote or end of term for a seat's current holder: (what, months from now), or None."""
         g, w, turn = self.game, self.state.worlds, self.state.turn

@@ -32,7 +32,7 @@ from game.session import Session  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 BASELINE = ROOT / "scenarios" / "vladivostok-2019.yaml"
-SIZES = [(960, 540), (1280, 720), (1920, 1080)]
+SIZES = [(960, 540), (1024, 768), (1280, 720), (1366, 768), (1920, 1080)]
 
 
 @pytest.fixture
@@ -52,6 +52,10 @@ def click(app: App, text: str, frames: int = 2):
 
 
 def key(app: App, k, mod=0, frames: int = 2):
+    """Press a key as a person would: Space (move on) after the results have stood their moment."""
+    if k == pygame.K_SPACE:
+        while getattr(app.screen, "guard", 0) > 0 and not app.screen.animating:
+            app.run_frames(1)
     app.post_key(k, mod)
     app.run_frames(frames)
 
@@ -84,8 +88,8 @@ def play_turn_by_keys(app: App, pick=lambda moves: 0, block=True):
         if s.phase in (S.HANDOVER, S.QUESTION_HANDOVER):
             key(app, pygame.K_RETURN)
         elif s.phase == S.CHOOSE:
-            k = pick(s.legal_moves())
-            key(app, pygame.K_1 + k)
+            moves = s.legal_moves()
+            key(app, pygame.K_0 + moves[pick(moves)].number)  # moves keep their numbers month to month
             key(app, pygame.K_RETURN)
         elif s.phase == S.QUESTION:
             key(app, pygame.K_b if block else pygame.K_l)
@@ -405,7 +409,7 @@ def test_every_screen_renders(size, tmp_path):
         if s.phase == S.CHOOSE:
             moves = s.legal_moves()
             k = next((i for i, m in enumerate(moves) if m.blockable_by), 0)
-            key(app, pygame.K_1 + k)
+            key(app, pygame.K_0 + moves[k].number)
             key(app, pygame.K_RETURN)
         else:
             key(app, pygame.K_RETURN)

@@ -23,7 +23,8 @@ def add_arguments(p):
     p.add_argument("--screenshot", metavar="FILE", help="save the window to a PNG after start-up and exit")
     p.add_argument("--size", default="1280x720", metavar="WxH", help="window size (default 1280x720)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (F11 toggles)")
-    p.add_argument("--load", metavar="SAVE", help="continue a saved game (JSON)")
+    p.add_argument("--load", metavar="SAVE", help="continue a saved game (JSON); 'autosave': the newest autosave in --saves")
+    p.add_argument("--saves", default="saves", metavar="DIR", help="folder for saves and autosaves (default: saves)")
     p.add_argument("--batch", metavar="DIR", help="a Monte Carlo batch directory (with manifest.json)")
     p.add_argument("--run", dest="world", type=int, default=None, metavar="K", help="with --batch: open world K and step through it")
     p.add_argument("--screen", choices=["start", "table", "debrief", "menu", "help"], default=None,
@@ -81,12 +82,19 @@ def run(args) -> int:
     from game.ui.app import App
     from game.session import Session
 
-    app = App(size=size, strict=False, mc_worlds=args.worlds, animate=not args.screenshot)
+    app = App(size=size, strict=False, mc_worlds=args.worlds, animate=not args.screenshot, save_dir=args.saves)
     if args.fullscreen:
         app.toggle_fullscreen()
     humans = [h.strip() for h in (args.humans or "").split(",") if h.strip()]
     try:
-        if args.load:
+        if args.load == "autosave":
+            from game.session import newest_autosave
+
+            found = newest_autosave(args.saves)
+            if found is None:
+                raise UsageError(f"--load autosave: no autosave in {args.saves}; games are autosaved there every month")
+            session = Session.load(found)
+        elif args.load:
             session = Session.load(args.load)
         elif args.batch:
             session = Session.from_batch(args.batch, args.world if args.world is not None else 0)

@@ -53,6 +53,8 @@ class App:
         self.errors: list[str] = []
         self._error_streak = 0
         self.last_saved: Path | None = None
+        self.last_autosave: Path | None = None
+        self.autosave_failed = False
         self.stopped_by: str | None = None  # "Ctrl-C" or "SIGTERM" once asked to stop
         self._cached_overlays: dict[str, Screen] = {}
 
@@ -220,17 +222,48 @@ class App:
             self.show_message("Nothing to save", "Start a game first; saving keeps a game in progress.")
             return None
         if path is None:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            sid = getattr(self.session.scenario, "id", "game")
-            path = self.save_dir / f"{sid}-turn{self.session.state.turn:02d}-{stamp}.json"
+            path = self.save_dir / self.session.save_name()  # named by the month the screen shows
         try:
             saved = self.session.save(path)
         except OSError as exc:  # a full disk, a read-only folder, a device or FIFO at the path
             self.show_message("Could not save", f"{path}: {explain(exc)}", error=True)
             return None
         self.last_saved = saved
-        self.show_message("Game saved", f"Saved to {saved}.\nLoad it from the menu (Esc → Load) to continue exactly from here.")
+        self.show_message("Game saved", f"Saved to {saved}.\nLoad it from the menu (Esc, then Load game) to continue exactly from here.")
         return saved
+
+    def autosave(self) -> Path | None:
+        """Keep the game in progress in the save folder (every month, and before the window closes);
+        the path, or None when there is no game or it cannot be written (said once, on screen)."""
+        s = self.session
+        if s is None or s.state.over or (s.batch and s.batch.get("dir")):
+            return None
+        try:
+            path = s.autosave(self.save_dir)
+        except OSError as exc:
+            if not self.autosave_failed:
+                self.autosave_failed = True
+                self.show_message("Could not autosave", f"{self.save_dir}: {explain(exc)}. Save by hand (Ctrl+S) "
+                                  "to a folder that can be written.", error=True)
+            return None
+        self.last_autosave = path
+        return path
+
+    def close_window(self):
+        """The window's close button: the game is autosaved first, then the class is asked
+        (Enter keeps playing); a second close quits."""
+        from game.ui.overlays import ConfirmOverlay
+
+        s = self.session
+        if s is None or s.state.over or getattr(self.overlay, "name", "") == "close":
+            self.quit()
+            return
+        saved = self.autosave()
+        note = (f"Nothing is lost: the game is saved in {saved}. Continue it later with Load game, or with "
+                f"python main.py play --load {saved}" if saved else "The game could not be saved: press No and save it (Ctrl+S).")
+        confirm = ConfirmOverlay(self, "Close Summit?", note, self.quit, yes_label="Quit  (Y)")
+        confirm.name = "close"
+        self.open_overlay(confirm)
 
     def load_game(self, path) -> bool:
         from game.session import Session
@@ -297,7 +330,7 @@ class App:
 
     def dispatch(self, event):
         if event.type == pygame.QUIT:
-            self.quit()
+            self.close_window()
             return
         if event.type == pygame.VIDEORESIZE:
             # A real window has already been resized by the system (calling set_mode again would

@@ -41,16 +41,24 @@ def render(s: str, fnt, colour) -> pygame.Surface:
     return img
 
 
+def fitted(s: str, fnt, colour, max_width: int | None = None) -> pygame.Surface:
+    """One line rendered whole, scaled down evenly when it is wider than max_width (cached)."""
+    img = render(s, fnt, colour)
+    if max_width is None or img.get_width() <= max_width or max_width < 1:
+        return img
+    key = (s, id(fnt), tuple(colour), int(max_width))
+    small = _RENDER_CACHE.get(key)
+    if small is None:
+        h = max(1, round(img.get_height() * max_width / img.get_width()))
+        small = _RENDER_CACHE[key] = pygame.transform.smoothscale(img, (int(max_width), h))
+    return small
+
+
 def text(surf, s: str, fnt, colour, pos, anchor="topleft", max_width: int | None = None,
          backdrop: tuple | None = None) -> pygame.Rect:
-    """Draw one line (shortened with … to max_width); `backdrop` puts a soft plate behind it
-    so that lines drawn underneath do not run through the letters."""
-    s = str(s)
-    if max_width is not None and fnt.size(s)[0] > max_width:
-        while s and fnt.size(s + "…")[0] > max_width:
-            s = s[:-1]
-        s += "…"
-    img = render(s, fnt, colour)
+    """Draw one line (shrunk to max_width, never cut: a class must read all of it); `backdrop`
+    puts a soft plate behind it so that lines drawn underneath do not run through the letters."""
+    img = fitted(str(s), fnt, colour, max_width)
     rect = img.get_rect(**{anchor: pos})
     if backdrop is not None:
         pad = rect.inflate(10, 2)

@@ -86,8 +86,10 @@ class MenuOverlay(Overlay):
                         "start": "Leave this game for the start screen?",
                         "quit": "Quit Summit?"}[action]
                 if app.session is not None and not app.session.state.over:
-                    app.open_overlay(ConfirmOverlay(app, what, "The game in progress will be lost unless you save "
-                                                    "it first (Ctrl+S).", do))
+                    saved = app.autosave()
+                    note = (f"The game so far is kept in {saved}: load it to continue." if saved else
+                            "The game in progress will be lost unless you save it first (Ctrl+S).")
+                    app.open_overlay(ConfirmOverlay(app, what, note, do))
                 else:
                     do()
             return True
@@ -195,28 +197,30 @@ class SafeFileDialog(UIFileDialog):
 
 
 class ConfirmOverlay(Overlay):
-    """Are you sure? (Enter = yes, Esc = no)."""
+    """Are you sure? Y = yes; Enter and Esc = no (Enter is the key teams press all game, so it
+    never destroys anything)."""
 
     name = "confirm"
     box = (290, 200, 700, 300)
 
-    def __init__(self, app, title, text, on_yes):
+    def __init__(self, app, title, text, on_yes, yes_label="Yes  (Y)"):
         super().__init__(app)
-        self.title, self.text, self.on_yes = title, text, on_yes
+        self.title, self.text, self.on_yes, self.yes_label = title, text, on_yes, yes_label
 
     def build(self):
         L = self.L
         self.add(UITextBox(html.escape(self.text), L.r(310, 266, 660, 120), self.manager,
                            object_id=ObjectID(class_id="@big_text")))
-        self.yes = self.add(UIButton(L.r(310, 400, 320, 54), "Yes  (Enter)", self.manager,
+        self.yes = self.add(UIButton(L.r(310, 400, 320, 54), self.yes_label, self.manager,
                                      object_id=ObjectID(class_id="@danger_button")))
-        self.no = self.add(UIButton(L.r(650, 400, 320, 54), "No, go back  (Esc)", self.manager,
+        self.no = self.add(UIButton(L.r(650, 400, 320, 54), "No, go back  (Enter)", self.manager,
                                     object_id=ObjectID(class_id="@primary_button")))
 
     def handle(self, event):
         yes = (event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.yes) or (
-            event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER))
-        no = event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.no
+            event.type == pygame.KEYDOWN and event.key == pygame.K_y)
+        no = (event.type == pygame_gui.UI_BUTTON_PRESSED and event.ui_element is self.no) or (
+            event.type == pygame.KEYDOWN and event.key in (pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_n))
         if yes:
             self.app.close_overlay()
             self.on_yes()

@@ -107,6 +107,14 @@ class StartScreen(Screen):
         self.reseed = self.add(UIButton(L.r(270, 480, 140, 42), "New seed", m,
                                         tool_tip_text="The seed fixes every chance in the game: the same seed and the same choices give the same game."))
         self.load_button = self.add(UIButton(L.r(30, 650, 250, 50), "Load saved game…", m))
+        from game.session import newest_autosave
+
+        self.autosave = newest_autosave(self.app.save_dir)
+        self.continue_button = None
+        if self.autosave is not None:  # a game the window was closed on: one click to go on
+            self.continue_button = self.add(UIButton(
+                L.r(30, 590, 380, 50), "Continue the autosaved game", m, object_id=ObjectID(class_id="@primary_button"),
+                tool_tip_text=html.escape(f"{self.autosave}")))
         self.help_button = self.add(UIButton(L.r(290, 650, 120, 50), "Help (H)", m))
 
         per_row, rows, head_y = self._leader_rows()
@@ -194,6 +202,8 @@ class StartScreen(Screen):
                 self.start()
             elif el is self.load_button:
                 self.app.open_load_dialog()
+            elif el is not None and el is self.continue_button:
+                self.app.load_game(self.autosave)
             elif el is self.help_button:
                 self.app.open_help()
             elif el is self.all_ai and self.scenario:

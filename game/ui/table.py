@@ -32,6 +32,7 @@ CHOOSER = (10, 484, 760, 228)    # while a leader chooses: wider move buttons ..
 ABOUT = (780, 484, 490, 228)     # ... and the move's details beside them
 TABLE_CX, TABLE_CY = 305, 252
 
+RESULTS_GUARD = 0.6  # seconds: results stay at least this long after they appear, whatever is pressed
 RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked", "refused": "was refused"}
 
 
@@ -41,6 +42,29 @@ def _fast(surface: pygame.Surface, alpha: bool = True) -> pygame.Surface:
         return surface.convert_alpha() if alpha else surface.convert()
     except pygame.error:  # no display mode set (never in the app)
         return surface
+
+
+def place_label(size, a, b, occupied: list, area: pygame.Rect) -> pygame.Rect:
+    """A box of `size` on the segment a-b (or just beside it) that overlaps nothing in `occupied`
+    and stays inside `area`; else the spot that overlaps least."""
+    w, h = size
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length, dx / length
+    best, best_cost = None, None
+    for side in (0.0, 0.7, -0.7, 1.3, -1.3, 2.0, -2.0, 2.8, -2.8):
+        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88):
+            cx = a[0] + dx * t + nx * side * h
+            cy = a[1] + dy * t + ny * side * h
+            box = pygame.Rect(0, 0, w, h)
+            box.center = (int(cx), int(cy))
+            box.clamp_ip(area)
+            cost = 100 * sum((box.clip(o).w * box.clip(o).h) for o in occupied) + abs(side) + abs(t - 0.5)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = box, cost
+            if cost < 4:
+                return box
+    return best
 
 
 def fmt_value(v: float, lo: float, hi: float) -> str:
@@ -72,6 +96,7 @@ class TableScreen(Screen):
         self._bloc_cache = {}
         self.anim_t = 1.0
         self.anim_duration = 1.4
+        self.guard = 0.0  # seconds left during which a press cannot move past results just shown
 
     @property
     def session(self):
@@ -83,6 +108,7 @@ class TableScreen(Screen):
 
     def start_animation(self):
         self.anim_t = 0.0 if self.app.animate else 1.0
+        self.guard = RESULTS_GUARD
 
     def shown(self):
         """What the table shows now: between the last two snapshots while animating."""
@@ -130,7 +156,8 @@ class TableScreen(Screen):
         s = self.session
         if s is None:
             return
-        key = (s.phase, s.current, s.question_index, s.state.turn, self.app.layout.s, self.app.layout.size, self.animating)
+        key = (s.phase, s.current, s.question_index, s.state.turn, self.app.layout.s, self.app.layout.size, self.animating,
+               self.guard > 0)
         if key != self._action_key:
             self._action_key = key
             self.sel, self.hover_move = None, None
@@ -163,7 +190,7 @@ class TableScreen(Screen):
             self.ready_button = self._act(UIButton(L.r(490, 500, 300, 60), "Ready  (Enter)", m,
                                                    object_id=ObjectID(class_id="@primary_button")))
         elif ph == S.CHOOSE:
-            moves = s.legal_moves()
+            moves = s.numbered_moves()
             n = len(moves)
             cols = 1 if n <= 4 else 2 if n <= 10 else 3
             rows = (n + cols - 1) // cols
@@ -173,9 +200,11 @@ class TableScreen(Screen):
             for k, mv in enumerate(moves):
                 c, r = k // rows, k % rows
                 rect = L.r(22 + c * (bw + 8), 526 + r * (bh + 6), bw, bh)
-                label = f"{k + 1}  {mv.label}" if k < 9 else f"    {mv.label}"
+                label = f"{mv.number}  {mv.label}" if mv.number <= 9 else f"    {mv.label}"
+                if not mv.legal:
+                    label += "  (not now)"
                 b = self._act(UIButton(rect, label, m, tool_tip_text=self.move_tooltip(mv),
-                                       object_id=ObjectID(class_id="@move_button")))
+                                       object_id=ObjectID(class_id="@move_button" if mv.legal else "@unavailable_button")))
                 self.move_buttons.append((b, mv))
             dx, dy, dw, dh = ABOUT
             self.details = self._act(UITextBox(self.move_html(None), L.r(dx, dy + 36, dw, dh - 36 - 56), m))
@@ -196,12 +225,14 @@ class TableScreen(Screen):
             self.play_button = self._act(UIButton(L.r(290, 650, 298, 52), label, m,
                                                   object_id=ObjectID(class_id="@primary_button")))
         elif self.animating:
-            self.skip_button = self._act(UIButton(L.r(408, 660, 180, 44), "Skip  (Space)", m))
+            self.skip_button = self._act(UIButton(L.r(22, 660, 180, 44), "Skip  (Space)", m))
         elif ph in (S.RESOLVED, S.OVER):
             last = s.over
             label = "Debrief  (Space)" if last else "Next turn  (Space)"
             self.next_button = self._act(UIButton(L.r(340, 660, 248, 46), label, m,
                                                   object_id=ObjectID(class_id="@primary_button")))
+            if self.guard > 0:
+                self.next_button.disable()  # enabled once the results have stood a moment
 
     def expected_lines(self, mv) -> list[str]:
         try:
@@ -212,6 +243,8 @@ class TableScreen(Screen):
     def move_tooltip(self, mv) -> str:
         esc = html.escape
         parts = [f"<b>{esc(mv.label)}</b>", esc(mv.description), f"<i>Why: {esc(mv.rationale)}</i>"]
+        if not mv.legal:
+            return "<br>".join([f"<b>{esc(mv.unavailable)}</b>"] + parts)
         exp = self.expected_lines(mv)
         if exp:
             parts.append("Expected: " + "; ".join(esc(x) for x in exp))
@@ -227,6 +260,8 @@ class TableScreen(Screen):
                                        "to confirm."])
         esc = html.escape
         parts = [f"<b>{esc(mv.label)}</b>: {esc(mv.description)}", f"<i>Why: {esc(mv.rationale)}</i>"]
+        if not mv.legal:
+            return "<br>".join([f"<font color=#b8431b><b>{esc(mv.unavailable)}</b></font>"] + parts)
         if getattr(mv, "blockable_by", ()):
             parts.append("<font color=#b8431b><b>Can be blocked by " + ", ".join(esc(s.name(b)) for b in mv.blockable_by)
                          + "</b></font>")
@@ -292,12 +327,14 @@ class TableScreen(Screen):
             self.sel = k
             for i, (b, _) in enumerate(self.move_buttons):
                 b.select() if i == k else b.unselect()
-            self.details.set_text(self.move_html(self.move_buttons[k][1]))
-            self.confirm_button.enable()
+            mv = self.move_buttons[k][1]
+            self.details.set_text(self.move_html(mv))
+            self.confirm_button.enable() if mv.legal else self.confirm_button.disable()
 
     def confirm(self):
         s = self.session
-        if s.phase == S.CHOOSE and self.sel is not None and self.sel < len(self.move_buttons):
+        if s.phase == S.CHOOSE and self.sel is not None and self.sel < len(self.move_buttons) \
+                and self.move_buttons[self.sel][1].legal:
             s.choose(self.move_buttons[self.sel][1].id)
             self.sync()
 
@@ -305,9 +342,13 @@ class TableScreen(Screen):
         """Space / Enter outside choosing: play, skip, next turn or debrief."""
         s = self.session
         if self.animating:
-            self.anim_t = 1.0
+            self.anim_t = 1.0  # skip the animation: the results stay, and the guard starts again
+            self.guard = RESULTS_GUARD
+        elif self.guard > 0 and s.phase in (S.RESOLVED, S.EVENTS, S.OVER):
+            return  # a double click or a held key never skips the month's results
         elif s.phase == S.READY:
             s.play()
+            self.app.autosave()  # every month: closing the window or a power cut loses nothing
             self.start_animation()
         elif s.phase == S.EVENTS:
             s.next()
@@ -403,6 +444,8 @@ class TableScreen(Screen):
         self._update_hover(dt)
         if self.animating:
             self.anim_t = min(1.0, self.anim_t + dt / self.anim_duration)
+        elif self.guard > 0:
+            self.guard = max(0.0, self.guard - dt)
         self.sync()
         if s.phase == S.CHOOSE and self.move_buttons:
             hov = None
@@ -597,26 +640,23 @@ class TableScreen(Screen):
                     caption += f"   ({basin:.0%} of starts)"
         D.text(surf, caption, L.font(17, True), T.NAVY, L.p(22, 68), max_width=L.n(566))
 
-        # relation lines
+        # what sits round each badge (names, tags, last month's result): relation values keep clear of it
+        decor = self.badge_decor(pos, rad, area)
+        self.decor_boxes = [box for items in decor for _img, box, _col in items]
+        occupied = [pygame.Rect(x - rad, y - rad, 2 * rad, 2 * rad) for x, y in pos] + self.decor_boxes
+
+        # relation lines, then their values where nothing covers them
         rel = snap.relations
         self._hits = [(pygame.Rect(x - rad, y - rad, 2 * rad, 2 * rad), ("actor", k)) for k, (x, y) in enumerate(pos)]
-        label_rects: list[pygame.Rect] = []
+        self.label_boxes: dict[tuple[int, int], pygame.Rect] = {}
         pending_labels = []
         fnt = L.font(16, True)
         for i in range(n):
             for j in range(i + 1, n):
-                try:
-                    r = float(rel[i, j])
-                except (IndexError, TypeError, ValueError):
-                    continue
+                r = float(rel[i, j])
                 if not np.isfinite(r):
                     continue
-                a, b = pos[i], pos[j]
-                dx, dy = b[0] - a[0], b[1] - a[1]
-                dist = math.hypot(dx, dy) or 1
-                ux, uy = dx / dist, dy / dist
-                a2 = (a[0] + ux * (rad + L.n(4)), a[1] + uy * (rad + L.n(4)))
-                b2 = (b[0] - ux * (rad + L.n(4)), b[1] - uy * (rad + L.n(4)))
+                a2, b2 = self._line_ends(pos[i], pos[j], rad)
                 width = L.s * (2 + 12 * min(1.0, abs(r)))
                 if abs(r) < 0.05:
                     D.dashed_line(surf, T.NEUTRAL, a2, b2, max(1, L.s * 2), dash=L.n(4), gap=L.n(6))
@@ -626,23 +666,12 @@ class TableScreen(Screen):
                     D.dashed_line(surf, T.VERMILLION, a2, b2, width, dash=L.n(16), gap=L.n(10))
                 if n <= 8:
                     img = D.render(signed(r), fnt, T.BLUE if r >= 0.05 else T.VERMILLION if r <= -0.05 else T.MUTED)
-                    for t in (0.5, 0.36, 0.64, 0.27, 0.73):
-                        c = (a2[0] + (b2[0] - a2[0]) * t, a2[1] + (b2[1] - a2[1]) * t)
-                        box = img.get_rect(center=(int(c[0]), int(c[1]))).inflate(L.n(10), L.n(4))
-                        if box.collidelist(label_rects) < 0:
-                            break
-                    label_rects.append(box)
+                    box = place_label(img.get_rect().inflate(L.n(10), L.n(4)).size, a2, b2, occupied, area)
+                    occupied.append(box)
+                    self.label_boxes[(i, j)] = box
                     pending_labels.append((box, img))
                     self._hits.append((box.inflate(L.n(6), L.n(6)), ("pair", i, j)))
-        for box, img in pending_labels:
-            pygame.draw.rect(surf, T.PANEL, box, border_radius=L.n(6))
-            pygame.draw.rect(surf, T.BORDER, box, 1, border_radius=L.n(6))
-            surf.blit(img, img.get_rect(center=box.center))
 
-        # badges and names
-        acted = {}
-        if s.phase in (S.RESOLVED, S.OVER) and s.last_report is not None:
-            acted = {a.actor: a for a in s.last_report.actions}
         for k, aid in enumerate(ids):
             x, y = pos[k]
             st = s.state
@@ -650,39 +679,62 @@ class TableScreen(Screen):
             if s.current == aid and s.phase in (S.CHOOSE, S.QUESTION):
                 pygame.draw.circle(surf, T.ACCENT, (x, y), rad + L.n(7), L.n(5))
             surf.blit(img, img.get_rect(center=(x, y)))
-            crowded = n > 6
+            for img2, box, col in decor[k]:
+                if col is None:  # the name, on a soft plate
+                    D.panel(surf, box, fill=T.PANEL, border=T.PANEL, radius=box.h // 3, width=0)
+                else:
+                    pygame.draw.rect(surf, col, box, border_radius=L.n(4))
+                surf.blit(img2, img2.get_rect(center=box.center))
+        for box, img in pending_labels:
+            pygame.draw.rect(surf, T.PANEL, box, border_radius=L.n(6))
+            pygame.draw.rect(surf, T.BORDER, box, 1, border_radius=L.n(6))
+            surf.blit(img, img.get_rect(center=box.center))
+
+    def _line_ends(self, a, b, rad):
+        dx, dy = b[0] - a[0], b[1] - a[1]
+        dist = math.hypot(dx, dy) or 1
+        ux, uy = dx / dist, dy / dist
+        gap = rad + self.L.n(4)
+        return (a[0] + ux * gap, a[1] + uy * gap), (b[0] - ux * gap, b[1] - uy * gap)
+
+    def badge_decor(self, pos, rad, area) -> list[list[tuple]]:
+        """Per leader: (image, box, colour) of its name (colour None), its tags (HUMAN, VETO) and,
+        after a month, its move's result in words (above the badge in the top half of the table,
+        below its name and tags in the bottom half)."""
+        L, s = self.L, self.session
+        ids = s.actor_ids
+        crowded = len(ids) > 6
+        acted = {a.actor: a for a in s.last_report.actions} if s.phase in (S.RESOLVED, S.OVER) and s.last_report else {}
+        out = []
+        for k, aid in enumerate(ids):
+            x, y = pos[k]
             name = s.short_name(aid) if crowded else s.name(aid)
+            img = D.fitted(name, L.font(14 if crowded else 18, True), T.TEXT, L.n(110 if crowded else 190))
             ty = y + rad + L.n(2)
-            D.text(surf, name, L.font(14 if crowded else 18, True), T.TEXT, (x, ty), "midtop",
-                   max_width=L.n(110 if crowded else 190), backdrop=T.PANEL)
+            items = [(img, img.get_rect(midtop=(x, ty)).inflate(L.n(10), L.n(2)), None)]
             if crowded:  # no room for tags or chips: the hover card and the news tell the rest
+                out.append(items)
                 continue
-            tags = []
-            if aid in s.humans:
-                tags.append(("HUMAN", T.NAVY))
+            tags = [("HUMAN", T.NAVY)] if aid in s.humans else []
             sc = self._actor_spec(aid)
             if sc is not None and sc.veto:
                 tags.append(("VETO", T.VERMILLION))
-            tx = x - sum(L.font(13, True).size(t)[0] + L.n(12) for t, _ in tags) // 2
-            for t, col in tags:
-                img2 = D.render(t, L.font(13, True), (255, 255, 255))
+            tx = x - sum(L.font(13, True).size(tag)[0] + L.n(12) for tag, _ in tags) // 2
+            for tag, col in tags:
+                img2 = D.render(tag, L.font(13, True), (255, 255, 255))
                 box = img2.get_rect(topleft=(tx + L.n(5), ty + L.n(24))).inflate(L.n(8), L.n(2))
-                pygame.draw.rect(surf, col, box, border_radius=L.n(4))
-                surf.blit(img2, img2.get_rect(center=box.center))
+                items.append((img2, box, col))
                 tx += box.w + L.n(4)
             act = acted.get(aid)
             if act is not None:
-                col = T.RESULT_COLOURS.get(str(act.result), T.MUTED)
-                label = f"{act.label}: {RESULT_WORD.get(str(act.result), act.result)}"
-                img3 = D.render(label, L.font(14, True), (255, 255, 255))
-                if img3.get_width() > L.n(220):
-                    img3 = D.render(act.label, L.font(14, True), (255, 255, 255))
-                # above the badge in the top half of the table, below its name and tags in the bottom half
+                res = str(act.result)
+                img3 = D.fitted(f"{act.label}: {RESULT_WORD.get(res, res)}", L.font(14, True), (255, 255, 255), L.n(250))
                 cy = y - rad - L.n(16) if y <= L.p(0, TABLE_CY)[1] else ty + L.n(58)
                 box = img3.get_rect(center=(x, cy)).inflate(L.n(12), L.n(4))
                 box.clamp_ip(area)
-                pygame.draw.rect(surf, col, box, border_radius=L.n(8))
-                surf.blit(img3, img3.get_rect(center=box.center))
+                items.append((img3, box, T.RESULT_COLOURS.get(res, T.MUTED)))
+            out.append(items)
+        return out
 
     # --- hover cards: what a badge, a relation or a factor means ------------------------------
 
@@ -965,7 +1017,7 @@ class TableScreen(Screen):
                     if str(a.result) == "blocked" and a.blocked_by:
                         word += f" by {s.short_name(a.blocked_by)}"
                     lines.append((a, f"{a.label} {word}.", T.RESULT_COLOURS.get(str(a.result), T.TEXT)))
-                max_lines = 6
+                max_lines = 5 if len(lines) <= 5 else 4  # clear of the Next button below
                 for a, txt, col in lines[:max_lines]:
                     x = x0 + 12
                     if a is not None:
@@ -977,7 +1029,7 @@ class TableScreen(Screen):
                         D.text(surf, txt, fb, T.MUTED, L.p(x, y), max_width=L.n(w0 - 24))
                     y += 27
                 if len(lines) > max_lines:
-                    D.text(surf, f"… and {len(lines) - max_lines} more in the news", L.font(16), T.MUTED, L.p(x0 + 12, y))
-            if ph == S.RESOLVED:
+                    D.text(surf, f"and {len(lines) - max_lines} more in the news (right)", L.font(16), T.MUTED, L.p(x0 + 12, y))
+            if ph == S.RESOLVED and not self.animating:
                 D.text(surf, "The whole story is in the news (right).", L.font(15), T.MUTED, L.p(x0 + 12, y0_ + h0 - 30))
 

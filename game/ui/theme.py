@@ -8,6 +8,7 @@ theme (assets/theme.json) is rescaled with it, so text stays big on a projector.
 from __future__ import annotations
 
 import copy
+import math
 import json
 import os
 from functools import lru_cache
@@ -126,8 +127,9 @@ def scaled_theme(scale: float) -> dict:
 
 
 def quantise_scale(scale: float) -> float:
-    """Scales in steps of 1/16 so resizing reuses cached UI managers and fonts."""
-    return max(0.5, min(4.0, round(scale * 16) / 16))
+    """Scales in steps of 1/40, rounded down (never wider than the window: 1024x768 gets 0.8),
+    so resizing reuses cached UI managers and fonts."""
+    return max(0.5, min(4.0, math.floor(scale * 40 + 1e-9) / 40))
 
 
 class Layout:
