@@ -230,6 +230,28 @@ class Session:
     def series(self) -> dict:
         return self.model.series()
 
+    def brief(self, actor: str | None = None):
+        """The role brief of a team's leader (goals strongest first, tools, horizon, who can block it)."""
+        from .briefs import brief
+
+        return brief(self.state, actor or self.current)
+
+    def reasons(self, k: int = -1) -> dict:
+        """Month k's outcomes explained (chance, roll, why it failed or was blocked), by leader."""
+        from .explain import reasons
+
+        if not self.state.records:
+            return {}
+        return {r.actor: r for r in reasons(self.state, self.state.records[k])}
+
+    def what_moved(self) -> dict:
+        """What moved each relation and factor in the last month played: target index -> Change."""
+        from .explain import what_moved
+
+        if not self.state.records:
+            return {}
+        return {c.target: c for c in what_moved(self.state, self.state.records[-1], self.state.x_closed[0])}
+
     def pending_events(self) -> list[str]:
         """This month's opening events in words (announced before anyone chooses)."""
         return narrate.pending_events(self.state)

@@ -310,10 +310,10 @@ def test_hover_cards_explain_badges_relations_and_factors(app):
     targets += [("factor", k) for k in range(len(app.session.scenario.factors))]
     for target in targets:
         lines = table.hover_lines(target)
-        assert lines and all(isinstance(t, str) and t for t, _ in lines)
+        assert lines and all(isinstance(line[0], str) and line[0] for line in lines)
         table._hover, table._hover_t, table._hover_pos = target, 1.0, (600, 300)
         table.draw_over(app.window)
-    assert any("veto" in t for t, _ in table.hover_lines(("actor", 1)))  # Putin holds a veto
+    assert any("veto" in line[0] for line in table.hover_lines(("actor", 1)))  # Putin holds a veto
     # the hit areas drawn this frame find the badges and the dashboard rows
     first_badge = table._hits[0][0].center
     assert table._hover_target(first_badge) == ("actor", 0)

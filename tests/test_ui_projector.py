@@ -60,7 +60,7 @@ def assert_relations_readable(app: App):
     screen, s = app.screen, app.session
     n = len(s.actor_ids)
     assert len(screen.label_boxes) == n * (n - 1) // 2
-    area = app.layout.r(*TABLE)
+    area = screen.L.r(*TABLE)  # the table uses the whole window (a tall layout on 4:3)
     boxes = list(screen.label_boxes.items())
     for (i, j), box in boxes:
         assert area.contains(box)
@@ -279,3 +279,74 @@ def test_the_start_screen_and_load_autosave_offer_the_game_the_window_was_closed
                           str(tmp_path / "empty"), "--screenshot", str(shot)], capture_output=True, text=True, env=env,
                          timeout=120)
     assert out.returncode == 1 and "no autosave in" in out.stderr and "Traceback" not in out.stderr
+
+
+# --- the table explains itself --------------------------------------------------------------------------
+
+
+def test_a_team_sees_its_goals_and_every_outcome_is_explained_on_screen(tmp_path):
+    from game import briefs, explain
+
+    app = App(size=(1024, 768), strict=True, mc_worlds=4, save_dir=tmp_path / "saves", export_dir=tmp_path / "out")
+    app.start_session(Session.new(BASELINE, ("kim", "trump"), 2019))
+    s = app.session
+    key(app, pygame.K_RETURN)  # Kim's team at the keyboard
+    assert s.phase == S.CHOOSE and s.current == "kim"
+    brief = briefs.brief(s.state, "kim")
+    shown = app.screen.details.html_text
+    assert "Kim Jong Un: your goals, strongest first" in shown
+    assert f"1. {brief.goals[0].words} ({brief.goals[0].share:.0%})" in shown.replace("&amp;", "&")
+    key(app, pygame.K_g)  # the whole brief
+    assert app.overlay.name == "brief" and "Who can stop you:" in app.overlay.body
+    assert "Ask for relief first" in app.overlay.body
+    key(app, pygame.K_RETURN)
+    assert app.overlay is None
+    _to_results(app)
+    app.run_frames(200)
+    record = s.state.records[0]
+    reasons = {r.actor: r for r in explain.reasons(s.state, record)}
+    news = app.screen.news_html()
+    for r in reasons.values():
+        assert r.words.replace("'", "&#x27;") in news  # chance, roll and why, in the news
+    # the die: the roll bar beside each result (a chance below 100%)
+    drawn = []
+    app.screen.draw_die = lambda surf, rect, chance, roll: drawn.append((round(chance, 6), round(roll, 6)))
+    app.run_frames(1)
+    expected = sorted((round(r.chance, 6), round(r.roll, 6)) for r in reasons.values() if r.roll is not None and r.chance < 1)
+    assert sorted(drawn) == expected
+    # what moved a relation, as a breakdown that adds up to its change
+    moved = explain.what_moved(s.state, record, s.state.x_closed[0])
+    g = s.game
+    change = next(c for c in moved if c.target >= g.n_factors)
+    i, j = g.pairs[change.target - g.n_factors]
+    lines = app.screen.hover_lines(("pair", int(i), int(j)))
+    head = next(line for line in lines if line[0].startswith("What moved it in April 2019"))
+    parts = [line for line in lines if len(line) == 4]
+    assert head[0].endswith(f"{signed(change.before)} to {signed(change.after)}")
+    assert sum(p[2] for p in parts) == pytest.approx(change.after - change.before, abs=1e-9)
+    assert [p[0].split("  ", 1)[1] for p in parts] == [label for label, _ in change.parts]
+
+
+def test_the_debrief_compares_each_team_with_its_own_world_played_by_the_computer(tmp_path):
+    from game import scorecard
+
+    app = App(size=(1280, 720), strict=True, mc_worlds=4, save_dir=tmp_path / "saves", export_dir=tmp_path / "out")
+    session = Session.new(BASELINE, ("kim",), 5, settings=S.Settings(last_turn=6))
+    for _ in range(6):
+        session.state.legal_actions("kim")
+        session.model.submit({"kim": "kim_dismantle" if "kim_dismantle" in session.state.legal_actions("kim") else "kim_wait"})
+        session.model.step()
+    app.start_session(session)
+    app.show_debrief()
+    app.run_frames(2)
+    c = app.screen.compared["kim"]
+    replay = scorecard.same_world_by_ai(session.state, "kim")
+    assert c.ai == pytest.approx(replay.state.scores()["kim"]) and c.months == 6
+    assert c.team == pytest.approx(session.state.scores()["kim"])
+    key(app, pygame.K_p)
+    body = app.overlay.body
+    assert "Kim Jong Un" in body and "the same world with the computer in this seat" in body
+    rows = app.screen.by_goal["kim"]
+    assert sum(r.points for r in rows) == pytest.approx(session.state.scores()["kim"])
+    assert f"{rows[0].points:+.2f}  " in body
+    app.screen.on_close()

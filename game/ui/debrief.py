@@ -15,7 +15,7 @@ import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UIProgressBar, UITextBox
 
-from game import narrate
+from game import narrate, scorecard
 from game.files import atomic_path, explain, write_atomic
 from game.ui import badges, charts
 from game.ui import draw as D
@@ -93,6 +93,9 @@ class DebriefScreen(Screen):
         self.scores, self.verdicts = st.scores(), s.verdicts()
         self.partners = st.closest_partners()
         self.rel = np.asarray(s.series()["relations"], dtype=float)
+        # each team against the same world with the computer in its seat (same seed, the other teams' moves)
+        self.compared = {h: scorecard.compare(st, h) for h in s.humans}
+        self.by_goal = scorecard.breakdown(s.game, st.records, s.model.trajectory()[1:, 0])
 
     @property
     def session(self):
@@ -127,7 +130,33 @@ class DebriefScreen(Screen):
         if event.type == pygame.KEYDOWN and event.key == pygame.K_e:
             self.export()
             return True
+        if event.type == pygame.KEYDOWN and event.key == pygame.K_p:
+            self.open_goals()
+            return True
         return False
+
+    def goals_html(self) -> str:
+        """Each team's points goal by goal (and against the opening state held all game), then where
+        its moves differed from the computer's in the same world."""
+        s, esc = self.session, html.escape
+        out = []
+        for aid in (s.humans or s.actor_ids):
+            out.append(f"<b>{esc(s.name(aid))}: {self.scores.get(aid, 0.0):.2f} points</b>")
+            for row in self.by_goal.get(aid, [])[:8]:
+                out.append(f"{row.points:+.2f}  {esc(row.goal.words)} ({row.gained:+.2f} against nothing changing)")
+            c = self.compared.get(aid)
+            if c is not None:
+                out.append(esc(c.words()))
+                for month, mine, theirs in c.differences[:6]:
+                    when = engine.month_label(s.game.date_of_turn(month).isoformat())
+                    out.append(f"&nbsp;&nbsp;{esc(when)}: the team chose '{esc(mine)}'; the computer would have chosen '{esc(theirs)}'")
+            out.append("")
+        return "<br>".join(out)
+
+    def open_goals(self):
+        from game.ui.overlays import TextOverlay
+
+        self.app.open_overlay(TextOverlay(self.app, "goals", "Points goal by goal", self.goals_html()))
 
     def export(self) -> list[Path]:
         s = self.session
@@ -201,6 +230,11 @@ class DebriefScreen(Screen):
                 D.text(surf, f"closest: {s.short_name(partners[a])}", L.font(15), T.MUTED, L.p(450, y + 4), max_width=L.n(190))
             v = str(verdicts.get(a, ""))
             v = v.split(": ", 1)[-1] if ": " in v else v
+            c = self.compared.get(a)
+            if c is not None:  # a team: against its own world played by the computer, not the luck of others
+                word = "ahead of" if c.margin > 1e-9 else "behind" if c.margin < -1e-9 else "level with"
+                v = (f"Team {c.team:.2f} vs {c.ai:.2f} with the computer in this seat, same world: "
+                     f"{word} it by {abs(c.margin):.2f} (P: points by goal)")
             if rh >= 40:
                 D.text(surf, v, L.font(14), T.TEXT, L.p(72, y + 26), max_width=L.n(570))
         D.paragraph(surf, narrate.AI_MEASURE_NOTE, L.font(12), T.MUTED, L.r(22, 96 + len(ids) * rh, 616, 30),

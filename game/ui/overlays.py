@@ -274,6 +274,40 @@ class FileOverlay(Overlay):
         return self.dialog.ok_button
 
 
+class TextOverlay(Overlay):
+    """A page of text over the table (a role brief, the advisor, the lens): PageUp/PageDown scroll,
+    Enter, Space or Esc close it."""
+
+    box = (140, 40, 1000, 640)
+
+    def __init__(self, app, name: str, title: str, body_html: str):
+        super().__init__(app)
+        self.name, self.title, self.body = name, title, body_html
+
+    def build(self):
+        L = self.L
+        self.text = self.add(UITextBox(self.body, L.r(160, 104, 960, 504), self.manager,
+                                       object_id=ObjectID(class_id="@big_text")))
+        self.close = self.add(UIButton(L.r(960, 620, 160, 46), "Close (Enter)", self.manager,
+                                       object_id=ObjectID(class_id="@primary_button")))
+
+    def handle(self, event):
+        if event.type == pygame.KEYDOWN and event.key in (pygame.K_PAGEDOWN, pygame.K_PAGEUP):
+            scroll(self.text, 1 if event.key == pygame.K_PAGEDOWN else -1)
+            return True
+        return self.dismissed_by(event, self.close)
+
+
+def scroll(box: UITextBox, pages: int) -> None:
+    """PageUp / PageDown in a text box (a keyboard needs no mouse wheel)."""
+    bar = getattr(box, "scroll_bar", None)
+    if bar is None:
+        return
+    step = bar.visible_percentage * 0.9
+    bar.set_scroll_from_start_percentage(min(1.0 - bar.visible_percentage, max(0.0, bar.start_percentage + pages * step)))
+    box.update(0.0)
+
+
 class ChartOverlay(Overlay):
     """Relations and factors over the turns so far, full screen (C)."""
 

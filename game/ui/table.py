@@ -32,6 +32,7 @@ CHOOSER = (10, 484, 760, 228)    # while a leader chooses: wider move buttons ..
 ABOUT = (780, 484, 490, 228)     # ... and the move's details beside them
 TABLE_CX, TABLE_CY = 305, 252
 
+DIE_W = 130  # the roll bar beside each result (design units)
 RESULTS_GUARD = 0.6  # seconds: results stay at least this long after they appear, whatever is pressed
 RESULT_WORD = {"success": "succeeded", "failed": "failed", "blocked": "was blocked", "refused": "was refused"}
 
@@ -103,6 +104,19 @@ class TableScreen(Screen):
         return self.app.session
 
     @property
+    def L(self):
+        """The table uses the whole window: on a 4:3 projector its lower panels grow (L.extra)."""
+        base = self.app.layout
+        if getattr(self, "_tall_of", None) is not base:
+            self._tall_of, self._tall = base, base.tall()
+        return self._tall
+
+    def low(self, rect) -> tuple:
+        """A lower panel's design rectangle, stretched by the spare height."""
+        x, y, w, h = rect
+        return (x, y, w, h + self.L.extra)
+
+    @property
     def animating(self) -> bool:
         return self.anim_t < 1.0 and self.session is not None and self.session.phase in (S.RESOLVED, S.EVENTS)
 
@@ -128,7 +142,7 @@ class TableScreen(Screen):
         self.menu_button = self.add(UIButton(L.r(1154, 8, 116, 36), "Menu (Esc)", m))
         self.chart_button = self.add(UIButton(L.r(1176, 490, 88, 28), "Big (C)", m,
                                               tool_tip_text="Show the relations and factors over the turns, full screen (C)"))
-        self.news = self.add(UITextBox("", L.r(*NEWS), m, object_id=ObjectID(class_id="@news")))
+        self.news = self.add(UITextBox("", L.r(*self.low(NEWS)), m, object_id=ObjectID(class_id="@news")))
         self.static_widgets = list(self.widgets)
         self._news_len = -1
         self._action_key = None
@@ -186,15 +200,16 @@ class TableScreen(Screen):
     def _build_actions(self):
         L, m, s = self.L, self.manager, self.session
         ph = s.phase
+        dy = L.extra  # spare height: buttons at the foot of the lower panels move down with it
         if ph in (S.HANDOVER, S.QUESTION_HANDOVER):
-            self.ready_button = self._act(UIButton(L.r(490, 500, 300, 60), "Ready  (Enter)", m,
+            self.ready_button = self._act(UIButton(L.r(490, 500 + dy / 2, 300, 60), "Ready  (Enter)", m,
                                                    object_id=ObjectID(class_id="@primary_button")))
         elif ph == S.CHOOSE:
             moves = s.numbered_moves()
             n = len(moves)
             cols = 1 if n <= 4 else 2 if n <= 10 else 3
             rows = (n + cols - 1) // cols
-            area_h = 176
+            area_h = 176 + dy
             bh = max(22, min(42, (area_h - 6 * (rows - 1)) // max(1, rows)))
             bw = (CHOOSER[2] - 24 - 8 * (cols - 1)) // cols
             for k, mv in enumerate(moves):
@@ -206,30 +221,30 @@ class TableScreen(Screen):
                 b = self._act(UIButton(rect, label, m, tool_tip_text=self.move_tooltip(mv),
                                        object_id=ObjectID(class_id="@move_button" if mv.legal else "@unavailable_button")))
                 self.move_buttons.append((b, mv))
-            dx, dy, dw, dh = ABOUT
-            self.details = self._act(UITextBox(self.move_html(None), L.r(dx, dy + 36, dw, dh - 36 - 56), m))
-            self.confirm_button = self._act(UIButton(L.r(dx + dw - 300, dy + dh - 50, 300, 48), "Confirm  (Enter)", m,
+            ax, ay, aw, ah = ABOUT
+            self.details = self._act(UITextBox(self.move_html(None), L.r(ax, ay + 36, aw, ah + dy - 36 - 56), m))
+            self.confirm_button = self._act(UIButton(L.r(ax + aw - 300, ay + ah + dy - 50, 300, 48), "Confirm  (Enter)", m,
                                                      object_id=ObjectID(class_id="@primary_button")))
             self.confirm_button.disable()
         elif ph == S.QUESTION:
             q = s.question
-            self.veto_text = self._act(UITextBox(self.veto_html(q), L.r(*DETAILS), m,
+            self.veto_text = self._act(UITextBox(self.veto_html(q), L.r(*self.low(DETAILS)), m,
                                                  object_id=ObjectID(class_id="@big_text")))
             yes, no = ("1  Block it  (B)", "2  Let it pass  (L)") if q.kind == "block" else ("1  Accept  (A)", "2  Refuse  (R)")
-            self.block_button = self._act(UIButton(L.r(22, 600, 276, 56), yes, m,
+            self.block_button = self._act(UIButton(L.r(22, 600 + dy, 276, 56), yes, m,
                                                    object_id=ObjectID(class_id="@danger_button" if q.kind == "block" else "@primary_button")))
-            self.pass_button = self._act(UIButton(L.r(310, 600, 276, 56), no, m,
+            self.pass_button = self._act(UIButton(L.r(310, 600 + dy, 276, 56), no, m,
                                                   object_id=ObjectID(class_id="@primary_button" if q.kind == "block" else "@danger_button")))
         elif ph in (S.READY, S.EVENTS):
             label = "Play the month  (Space)" if ph == S.READY else "Continue  (Space)"
-            self.play_button = self._act(UIButton(L.r(290, 650, 298, 52), label, m,
+            self.play_button = self._act(UIButton(L.r(290, 650 + dy, 298, 52), label, m,
                                                   object_id=ObjectID(class_id="@primary_button")))
         elif self.animating:
-            self.skip_button = self._act(UIButton(L.r(22, 660, 180, 44), "Skip  (Space)", m))
+            self.skip_button = self._act(UIButton(L.r(22, 660 + dy, 180, 44), "Skip  (Space)", m))
         elif ph in (S.RESOLVED, S.OVER):
             last = s.over
             label = "Debrief  (Space)" if last else "Next turn  (Space)"
-            self.next_button = self._act(UIButton(L.r(340, 660, 248, 46), label, m,
+            self.next_button = self._act(UIButton(L.r(340, 660 + dy, 248, 46), label, m,
                                                   object_id=ObjectID(class_id="@primary_button")))
             if self.guard > 0:
                 self.next_button.disable()  # enabled once the results have stood a moment
@@ -255,9 +270,8 @@ class TableScreen(Screen):
         if mv is None:
             head = [f"<font color=#b8431b><b>This month:</b></font> {html.escape(ev)}" for ev in s.pending_events()]
             head += [f"<font color=#b8431b><b>Open promise:</b></font> {html.escape(p)}" for p in s.promises()]
-            return "<br>".join(head + ["Pick a move: click it or press its number. Here you will read what the move does, "
-                                       "why a leader would choose it and what it is expected to change. Then press Enter "
-                                       "to confirm."])
+            return "<br>".join(head + ["Pick a move: click it or press its number (Tab and the arrows move too); "
+                                       "then press Enter to confirm."] + self.brief_html())
         esc = html.escape
         parts = [f"<b>{esc(mv.label)}</b>: {esc(mv.description)}", f"<i>Why: {esc(mv.rationale)}</i>"]
         if not mv.legal:
@@ -271,6 +285,18 @@ class TableScreen(Screen):
         if getattr(mv, "offer_to", None):
             parts.append("<font color=#b8431b><b>An offer:</b></font> " + " ".join(esc(t) for t in mv.terms))
         return "<br>".join(parts)
+
+    def brief_html(self, goals: int = 5) -> list[str]:
+        """The team's role brief, short: its strongest goals, who can stop it, its horizon (B: all of it)."""
+        esc = html.escape
+        b = self.session.brief()
+        out = [f"<b>{esc(b.name)}: your goals, strongest first</b> (G: the whole brief)"]
+        out += [f"{k}. {esc(g.words)} ({g.share:.0%})" for k, g in enumerate(b.goals[:goals], start=1)]
+        if b.blockers:
+            out.append("<b>Who can stop you:</b> " + " ".join(esc(x) for x in b.blockers[:2]))
+        if b.horizon:
+            out.append("<b>Your horizon:</b> " + esc(b.horizon[0]))
+        return out
 
     def veto_html(self, q) -> str:
         if q is None:
@@ -300,7 +326,10 @@ class TableScreen(Screen):
                                        "<i>The news of each turn will appear here, newest first.</i>"])
         out = head + ([""] if head else [])
         colours = {"success": "#007a55", "failed": "#8a6500", "blocked": "#b8431b", "refused": "#b8431b"}
+        records = s.state.records
         for rep in list(reversed(hist))[:8]:
+            k = hist.index(rep)
+            why = s.reasons(k) if k < len(records) else {}
             out.append(f"<b>{esc(engine.month_label(rep.date))}</b>")
             for ev in rep.events:
                 out.append(f"<i>{esc(str(ev))}</i>")
@@ -312,7 +341,10 @@ class TableScreen(Screen):
                 line = f"<b>{esc(s.name(a.actor))}</b>: {esc(a.label)} <font color={colours.get(res, '#141414')}>{esc(word)}</font>."
                 if a.news:
                     line += f" {esc(str(a.news))}"
-                if a.why:
+                reason = why.get(a.actor)
+                if reason is not None:
+                    line += f" <i>{esc(reason.words)}</i>"
+                elif a.why:
                     line += f" <i>Why: {esc(str(a.why))}</i>"
                 out.append(line)
             for deal in rep.deals:
@@ -400,6 +432,16 @@ class TableScreen(Screen):
         if key == pygame.K_c:
             self.toggle_chart()
             return True
+        if key in (pygame.K_PAGEDOWN, pygame.K_PAGEUP):
+            from game.ui.overlays import scroll
+
+            box = {S.CHOOSE: getattr(self, "details", None), S.QUESTION: getattr(self, "veto_text", None)}.get(s.phase, self.news)
+            if box is not None:
+                scroll(box, 1 if key == pygame.K_PAGEDOWN else -1)
+            return True
+        if key == pygame.K_g and s.phase in (S.CHOOSE, S.QUESTION):
+            self.open_brief()
+            return True
         enter = key in (pygame.K_RETURN, pygame.K_KP_ENTER)
         if s.phase in (S.HANDOVER, S.QUESTION_HANDOVER):
             if enter:
@@ -431,6 +473,14 @@ class TableScreen(Screen):
             self.advance_flow()
             return True
         return False
+
+    def open_brief(self):
+        """The whole role brief of the team at the keyboard (G): private to its turn."""
+        from game.ui.overlays import TextOverlay
+
+        b = self.session.brief()
+        body = "<br>".join(html.escape(line) if not line.endswith(":") else f"<b>{html.escape(line)}</b>" for line in b.lines())
+        self.app.open_overlay(TextOverlay(self.app, "brief", f"Role brief: {b.name}", body))
 
     def toggle_chart(self):
         from game.ui.overlays import ChartOverlay
@@ -502,16 +552,16 @@ class TableScreen(Screen):
             D.text(c, "bar: level now · line: history · arrow: change since last turn", L.font(14), T.MUTED,
                    L.p(x0 + w0 - 12, y0_ + 10), "topright")
             if mode == "choose":
-                D.panel(c, L.r(*CHOOSER), radius=L.n(10))
-                D.panel(c, L.r(*ABOUT), radius=L.n(10))
+                D.panel(c, L.r(*self.low(CHOOSER)), radius=L.n(10))
+                D.panel(c, L.r(*self.low(ABOUT)), radius=L.n(10))
                 D.text(c, "About this move", L.font(19, True), T.NAVY, L.p(ABOUT[0] + 12, ABOUT[1] + 8))
                 D.text(c, "hover, or press 1–9", L.font(15), T.MUTED, L.p(ABOUT[0] + ABOUT[2] - 12, ABOUT[1] + 12), "topright")
             else:
-                D.panel(c, L.r(*ACTION), radius=L.n(10))
+                D.panel(c, L.r(*self.low(ACTION)), radius=L.n(10))
                 if mode == "veto":
-                    D.panel(c, L.r(*DETAILS), radius=L.n(10))
+                    D.panel(c, L.r(*self.low(DETAILS)), radius=L.n(10))
                 else:
-                    D.panel(c, L.r(*CHART), radius=L.n(10))
+                    D.panel(c, L.r(*self.low(CHART)), radius=L.n(10))
                     D.text(c, "Relations", L.font(17, True), T.NAVY, L.p(CHART[0] + 10, CHART[1] + 6))
         self._chrome_key, self._chrome = key, _fast(c, alpha=False)
         return c
@@ -559,17 +609,18 @@ class TableScreen(Screen):
 
     def draw_handover(self, surf):
         L, s = self.L, self.session
-        card = L.r(240, 110, 800, 480)
+        h = L.extra / 2  # centred in the spare height
+        card = L.r(240, 110 + h, 800, 480)
         D.panel(surf, card, fill=T.PANEL, border=T.NAVY, radius=L.n(16), width=L.n(4))
         aid = s.current
         img = badges.badge(s.state.actor_portrait(aid), s.name(aid), T.hex_colour(s.state.actor_colour(aid)), L.n(150))
-        surf.blit(img, img.get_rect(center=L.p(640, 220)))
-        D.text(surf, f"Pass to {s.name(aid)}", L.font(44, True), T.NAVY, L.p(640, 340), "center", max_width=L.n(760))
+        surf.blit(img, img.get_rect(center=L.p(640, 220 + h)))
+        D.text(surf, f"Pass to {s.name(aid)}", L.font(44, True), T.NAVY, L.p(640, 340 + h), "center", max_width=L.n(760))
         what = "answers a veto question" if s.phase == S.QUESTION_HANDOVER else "chooses a move in secret"
-        D.text(surf, s.state.actor_title(aid), L.font(20), T.MUTED, L.p(640, 392), "center", max_width=L.n(760))
+        D.text(surf, s.state.actor_title(aid), L.font(20), T.MUTED, L.p(640, 392 + h), "center", max_width=L.n(760))
         D.text(surf, f"{s.short_name(aid)}'s team {what}. Everyone else, please look away.", L.font(22), T.TEXT,
-               L.p(640, 428), "center", max_width=L.n(760))
-        D.text(surf, "Press Enter when ready", L.font(22, True), T.NAVY, L.p(640, 466), "center")
+               L.p(640, 428 + h), "center", max_width=L.n(760))
+        D.text(surf, "Press Enter when ready", L.font(22, True), T.NAVY, L.p(640, 466 + h), "center")
 
     def _bloc_surface(self, pos_px, members_by_bloc, radius):
         key = (tuple(pos_px), tuple(tuple(m) for m in members_by_bloc), radius, self.L.size)
@@ -801,7 +852,8 @@ class TableScreen(Screen):
                 if set(p.between) == {a, b}:
                     out.append((f"Started at {signed(p.initial)}; drifts towards {signed(p.propensity)} on its own", False))
                     out.append((p.rationale, False))
-            return out
+            q = next(k for k, pair in enumerate(s.game.pairs) if set(pair) == {i, j})
+            return out + self.moved_lines(s.game.n_factors + q, signed)
         if kind == "factor":
             f = s.scenario.factors[target[1]]
             v = float(self.shown().factors[target[1]])
@@ -810,8 +862,22 @@ class TableScreen(Screen):
             if f.description:
                 out.append((f.description, False))
             out.append((f"Starting value: {f.rationale}", False))
-            return out
+            return out + self.moved_lines(target[1], lambda v: f"{v:+.3g}")
         return []
+
+    def moved_lines(self, target: int, fmt) -> list[tuple]:
+        """What moved a relation or factor last month, biggest part first: (text, bold, amount, largest)."""
+        s = self.session
+        if s.phase not in (S.RESOLVED, S.EVENTS, S.OVER) and not s.state.records:
+            return []
+        change = s.what_moved().get(target)
+        if change is None:
+            return []
+        month = engine.month_label(s.game.date_of_turn(s.state.records[-1].turn).isoformat())
+        largest = max(abs(a) for _, a in change.parts) or 1.0
+        out = [(f"What moved it in {month}: {fmt(change.before)} to {fmt(change.after)}", True)]
+        out += [(f"{fmt(amount)}  {label}", False, amount, largest) for label, amount in change.parts]
+        return out
 
     def draw_hover(self, surf):
         target = getattr(self, "_hover", None)
@@ -827,10 +893,14 @@ class TableScreen(Screen):
         width = L.n(440)
         fb, fr = L.font(17, True), L.font(16)
         wrapped = []
-        for text_, bold in lines:
-            for ln in D.wrap(text_, fb if bold else fr, width - L.n(24)):
-                wrapped.append((ln, bold))
-        wrapped = wrapped[:14]
+        bar_w = L.n(70)
+        for line in lines:
+            text_, bold = line[0], line[1]
+            part = line[2:] if len(line) > 2 else None  # (amount, largest): a bar of the breakdown
+            room = width - L.n(24) - (bar_w + L.n(8) if part else 0)
+            for n_, ln in enumerate(D.wrap(text_, fb if bold else fr, room)):
+                wrapped.append((ln, bold, part if n_ == 0 else None, bool(part)))
+        wrapped = wrapped[:18]
         lh = fr.get_linesize()
         h = lh * len(wrapped) + L.n(20)
         x, y = self._hover_pos
@@ -841,8 +911,16 @@ class TableScreen(Screen):
             box.clamp_ip(surf.get_rect())
         D.panel(surf, box, fill=(255, 251, 230), border=T.NAVY, radius=L.n(6), width=L.n(2))
         ty = box.y + L.n(10)
-        for ln, bold in wrapped:
-            surf.blit(D.render(ln, fb if bold else fr, T.TEXT), (box.x + L.n(12), ty))
+        for ln, bold, part, indented in wrapped:
+            x = box.x + L.n(12)
+            if part is not None:  # the breakdown: each part's share of the biggest, blue up, orange down
+                amount, largest = part
+                w = max(1, int(bar_w * abs(amount) / largest))
+                bar = pygame.Rect(x + (bar_w - w if amount < 0 else 0), ty + lh // 4, w, lh // 2)
+                pygame.draw.rect(surf, T.BLUE if amount >= 0 else T.VERMILLION, bar)
+            if indented:
+                x += bar_w + L.n(8)
+            surf.blit(D.render(ln, fb if bold else fr, T.TEXT), (x, ty))
             ty += lh
 
     def _actor_spec(self, aid):
@@ -961,7 +1039,7 @@ class TableScreen(Screen):
 
     def draw_chart(self, surf):
         L, s = self.L, self.session
-        x0, y0_, w0, h0 = CHART
+        x0, y0_, w0, h0 = self.low(CHART)
         rect = L.r(x0, y0_ + 34, w0 - 4, h0 - 40)
         key = (L.size, L.s, len(s.state.records), s.state.turn)
         if getattr(self, "_chart_key", None) != key:
@@ -976,11 +1054,23 @@ class TableScreen(Screen):
     def relation_lines(self, rel):
         return charts.relation_lines(self.session, rel)
 
+    def draw_die(self, surf, rect: pygame.Rect, chance: float, roll: float):
+        """The roll against the chance: the bar's left part (chance) wins, the tick is the roll,
+        and the numbers say it in words too ("83% | 15": a roll below the chance succeeds)."""
+        L = self.L
+        bar = pygame.Rect(rect.x, rect.y + rect.h // 4, L.n(64), rect.h // 2)
+        pygame.draw.rect(surf, (220, 214, 200), bar)
+        pygame.draw.rect(surf, T.RESULT_COLOURS["success"], (bar.x, bar.y, int(bar.w * chance), bar.h))
+        tick = bar.x + int(bar.w * min(1.0, roll))
+        pygame.draw.line(surf, T.TEXT, (tick, rect.y), (tick, rect.bottom), max(2, L.n(3)))
+        D.text(surf, f"{chance:.0%} | {roll * 100:.0f}", L.font(14, True), T.TEXT, (bar.right + L.n(6), rect.centery), "midleft",
+               max_width=rect.right - bar.right - L.n(6))
+
     def draw_action_panel(self, surf):
         L, s = self.L, self.session
         head = L.font(21, True)
         ph = s.phase
-        x0, y0_, w0, h0 = ACTION
+        x0, y0_, w0, h0 = self.low(ACTION)
         if ph == S.CHOOSE:
             D.text(surf, f"{s.name(s.current)}, choose your move", head, T.NAVY, L.p(x0 + 12, y0_ + 8), max_width=L.n(CHOOSER[2] - 24))
         elif ph == S.QUESTION:
@@ -1017,14 +1107,20 @@ class TableScreen(Screen):
                     if str(a.result) == "blocked" and a.blocked_by:
                         word += f" by {s.short_name(a.blocked_by)}"
                     lines.append((a, f"{a.label} {word}.", T.RESULT_COLOURS.get(str(a.result), T.TEXT)))
-                max_lines = 5 if len(lines) <= 5 else 4  # clear of the Next button below
+                room = int((h0 - 42 - 50) // 27)  # lines clear of the Next button below
+                max_lines = room if len(lines) <= room else room - 1
+                why = s.reasons() if ph == S.RESOLVED else {}
                 for a, txt, col in lines[:max_lines]:
                     x = x0 + 12
                     if a is not None:
                         img = badges.badge(s.state.actor_portrait(a.actor), s.name(a.actor), T.hex_colour(s.state.actor_colour(a.actor)), L.n(24))
                         surf.blit(img, L.p(x, y))
                         r = D.text(surf, s.short_name(a.actor), fb, T.TEXT, L.p(x + 30, y))
-                        D.text(surf, txt, fb, col, (r.right + L.n(8), r.y), max_width=L.p(x0 + w0 - 12, 0)[0] - r.right - L.n(8))
+                        reason = why.get(a.actor)
+                        right = x0 + w0 - 12 - (DIE_W + 8 if reason is not None and reason.roll is not None and reason.chance < 1 else 0)
+                        D.text(surf, txt, fb, col, (r.right + L.n(8), r.y), max_width=L.p(right, 0)[0] - r.right - L.n(8))
+                        if reason is not None and reason.roll is not None and reason.chance < 1:
+                            self.draw_die(surf, L.r(right + 8, y + 1, DIE_W, 22), reason.chance, reason.roll)
                     else:
                         D.text(surf, txt, fb, T.MUTED, L.p(x, y), max_width=L.n(w0 - 24))
                     y += 27

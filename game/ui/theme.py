@@ -142,6 +142,16 @@ class Layout:
         self.ox = max(0, (w - int(DESIGN_W * self.s)) // 2)
         self.oy = max(0, (h - int(DESIGN_H * self.s)) // 2)
 
+    extra = 0.0  # design units below 720 that a tall layout may use (see `tall`)
+
+    def tall(self) -> "Layout":
+        """The same scale, top-aligned, with the window's spare height (a 4:3 projector) given to
+        the screen as `extra` design units: a screen that stretches its lower panels uses it."""
+        out = Layout(self.size)
+        out.oy = 0
+        out.extra = max(0.0, self.size[1] / self.s - DESIGN_H)
+        return out
+
     def r(self, x, y, w, h) -> pygame.Rect:
         s = self.s
         return pygame.Rect(self.ox + int(round(x * s)), self.oy + int(round(y * s)), max(1, int(round(w * s))), max(1, int(round(h * s))))
@@ -158,4 +168,4 @@ class Layout:
 
     @property
     def canvas(self) -> pygame.Rect:
-        return self.r(0, 0, DESIGN_W, DESIGN_H)
+        return self.r(0, 0, DESIGN_W, int(DESIGN_H + self.extra))
