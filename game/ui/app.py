@@ -255,7 +255,8 @@ class App:
         from game.ui.overlays import ConfirmOverlay
 
         s = self.session
-        if s is None or s.state.over or getattr(self.overlay, "name", "") == "close":
+        asks = getattr(self.screen, "asks_before_closing", False)  # the hot-seat table (a host's projector keeps its journal)
+        if not asks or s is None or s.state.over or getattr(self.overlay, "name", "") == "close":
             self.quit()
             return
         saved = self.autosave()

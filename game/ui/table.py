@@ -83,6 +83,7 @@ def signed(v: float) -> str:
 
 class TableScreen(Screen):
     name = "table"
+    asks_before_closing = True  # closing the window mid-game autosaves and asks (App.close_window)
 
     def __init__(self, app):
         super().__init__(app)
