@@ -27,6 +27,8 @@ COMMANDS = [
     "list",
     "blocs",
     "lens",
+    "handouts",
+    "class_report",
     "batch",
     "compare",
     "replay",

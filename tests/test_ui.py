@@ -214,10 +214,15 @@ def test_two_humans_hand_over_veto_save_load_and_debrief(app, tmp_path):
     shares = app.screen.shares()
     assert set(shares) == {"a", "b", "c"} and all(0 <= v <= 1 for v in shares.values())
     click(app, "Export PNG")
-    png, log = app.screen.exported
+    png, log, game_json, game_csv = app.screen.exported
     assert png.exists() and png.stat().st_size > 1000
     text = log.read_text()
     assert "Leader A" in text and "Discussion questions" in text
+    from game import export
+
+    back = export.read(game_json)  # the class's game, read back as untrusted input, for class-report
+    assert back.months == s.game.turns and back.teams == ["a", "b"] and back.scores == pytest.approx(s.state.scores())
+    assert len(game_csv.read_text().strip().splitlines()) == s.game.turns + 1  # a header and one row a month
     key(app, pygame.K_RETURN)  # close the "Exported" message
 
     # load the save through the menu and its file dialog

@@ -350,3 +350,123 @@ def test_the_debrief_compares_each_team_with_its_own_world_played_by_the_compute
     assert sum(r.points for r in rows) == pytest.approx(session.state.scores()["kim"])
     assert f"{rows[0].points:+.2f}  " in body
     app.screen.on_close()
+
+
+# --- the advisor, the lens, the teacher's menu ------------------------------------------------------------
+
+
+def _choosing(tmp_path, humans=("kim", "trump"), seed=2019, settings=None, size=(1280, 720)):
+    app = App(size=size, strict=True, mc_worlds=4, save_dir=tmp_path / "saves", export_dir=tmp_path / "out")
+    app.start_session(Session.new(BASELINE, humans, seed, settings=settings))
+    s = app.session
+    for _ in range(5):
+        if s.phase == S.CHOOSE:
+            break
+        key(app, pygame.K_RETURN)
+    assert s.phase == S.CHOOSE
+    return app, s
+
+
+def test_the_advisor_ranks_the_teams_moves_with_intervals_and_can_be_switched_off(tmp_path):
+    from game import advisor
+
+    app, s = _choosing(tmp_path, size=(1024, 768))
+    before = s.state.fingerprint()
+    key(app, pygame.K_a)
+    assert app.overlay.name == "advisor"
+    expected = advisor.advise(s.state, "kim")
+    assert app.overlay.advice.forecasts == expected.forecasts  # the planner's own numbers, the same every time
+    assert [f.move_id for f in expected.forecasts] and set(f.move_id for f in expected.forecasts) == set(s.state.legal_actions("kim"))
+    app.run_frames(2)
+    assert [f.label for _, f in app.overlay.rows] == [f.label for f in expected.forecasts]
+    assert all(app.window.get_rect().contains(r) for r, _ in app.overlay.rows)
+    app.screenshot(shots_dir(tmp_path) / "1024x768-advisor.png")
+    key(app, pygame.K_RETURN)
+    assert app.overlay is None and s.state.fingerprint() == before and s.phase == S.CHOOSE
+    # the teacher switches it off
+    key(app, pygame.K_t)
+    app.post_click(app.button("Advisor: on"))
+    app.run_frames(2)
+    assert s.settings.advisor is False and app.button("Advisor: off") is not None
+    key(app, pygame.K_RETURN)
+    key(app, pygame.K_a)
+    assert app.overlay.name == "message" and "switched the advisor off" in app.overlay.text
+
+
+def test_the_lens_shows_two_leaders_stage_game(tmp_path):
+    from game import lensview
+
+    app, s = _choosing(tmp_path)
+    key(app, pygame.K_t)
+    key(app, pygame.K_l)
+    assert app.overlay.name == "lens"
+    table = lensview.stage_table(s.state, "kim", "trump")
+    shown = app.overlay.table
+    assert shown.actors == ("kim", "trump") and shown.labels == table.labels
+    assert (shown.payoff == table.payoff).all() and shown.pure == table.pure
+    app.run_frames(2)
+    assert len(app.overlay.cells) == len(table.labels[0]) * len(table.labels[1])
+    assert all(app.window.get_rect().contains(c) for c in app.overlay.cells.values())
+    app.screenshot(shots_dir(tmp_path) / "1280x720-lens.png")
+    key(app, pygame.K_TAB)
+    assert app.overlay.table.actors != ("kim", "trump")
+
+
+def test_the_teachers_menu_pauses_undoes_times_shortens_and_sets_off_events(tmp_path):
+    app, s = _choosing(tmp_path, humans=("kim", "trump"), seed=4)
+    key(app, pygame.K_1)
+    key(app, pygame.K_RETURN)  # Kim confirms
+    assert s.choices == {"kim": s.state.legal_actions("kim")[0]}
+    key(app, pygame.K_t)
+    key(app, pygame.K_u)  # undo the last confirm
+    assert s.choices == {} and s.current == "kim" and "taken back" in app.overlay.text
+    key(app, pygame.K_RETURN)
+    key(app, pygame.K_RETURN) if s.phase == S.HANDOVER else None
+    key(app, pygame.K_t)
+    app.post_click(app.button("Timer: off"))
+    app.run_frames(2)
+    assert s.settings.timer == 60 and s.time_left == 60
+    key(app, pygame.K_p)
+    assert s.paused
+    key(app, pygame.K_RETURN)
+    app.run_frames(120)  # two seconds: a paused class keeps its time
+    assert s.time_left == 60
+    key(app, pygame.K_t)
+    key(app, pygame.K_p)
+    key(app, pygame.K_RETURN)
+    app.run_frames(60 * 61)  # the minute runs out: the computer chooses for Kim
+    assert s.timed_out == ["kim"] and "kim" in s.choices and app.overlay.name == "message"
+    key(app, pygame.K_RETURN)
+    key(app, pygame.K_t)
+    app.post_click(app.button("Game length"))
+    app.run_frames(2)
+    assert s.last_turn == 18
+    app.post_click(app.button("Set off an event"))
+    app.run_frames(2)
+    app.post_click(app.button("A ghost-ship network is exposed"))
+    app.run_frames(2)
+    assert s.phase == S.EVENTS and any("Network exposed" in e for e in s.pending_events()) and s.choices == {}
+
+
+def test_tab_and_enter_answer_a_question_with_a_visible_focus_ring(tmp_path):
+    app = App(size=(1280, 720), strict=True, mc_worlds=4, save_dir=tmp_path / "saves", export_dir=tmp_path / "out")
+    from conftest import TINY
+
+    app.start_session(Session.new(TINY, ("a", "b"), 3))
+    s = app.session
+    for _ in range(10):
+        if s.phase == S.QUESTION:
+            break
+        if s.phase == S.CHOOSE:
+            key(app, pygame.K_0 + next(m.number for m in s.legal_moves() if m.id in ("a_resolution", "b_wait")))
+        key(app, pygame.K_RETURN)
+    assert s.phase == S.QUESTION and s.question.move_id == "a_resolution"
+    assert app.screen.focused_widget() is None
+    key(app, pygame.K_TAB)
+    assert app.screen.focused_widget() is app.screen.block_button
+    key(app, pygame.K_TAB)
+    assert app.screen.focused_widget() is app.screen.pass_button
+    ring = app.screen.pass_button.rect.inflate(app.screen.L.n(10), app.screen.L.n(10))
+    assert app.window.get_at(ring.midtop)[:3] == T.ACCENT  # the ring is drawn
+    key(app, pygame.K_RETURN)
+    assert s.answers == {("block", "b", "a_resolution"): False}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import pygame_gui
 from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UIProgressBar, UITextBox
 
-from game import narrate, scorecard
+from game import export, narrate, scorecard
 from game.files import atomic_path, explain, write_atomic
 from game.ui import badges, charts
 from game.ui import draw as D
@@ -177,11 +178,14 @@ class DebriefScreen(Screen):
                 lines += [f"  {s.name(a)}: better than {p:.0%} of them" for a, p in share.items()]
             lines += ["", "Discussion questions:"] + [f"  {q}" for q in s.scenario.discussion_questions]
             write_atomic(log, "\n".join(lines) + "\n")
+            data = export.game_data(s.state, s.model.trajectory()[1:, 0], s.humans, asdict(s.settings))
+            game_json, game_csv = export.write(data, base)  # the class's game, month by month, for the next lesson
         except (OSError, pygame.error) as exc:
             self.app.show_message("Could not export", explain(exc) if isinstance(exc, OSError) else str(exc), error=True)
             return []
-        self.exported = [png, log]
-        self.app.show_message("Exported", f"Debrief picture: {png}\nGame log: {log}")
+        self.exported = [png, log, game_json, game_csv]
+        self.app.show_message("Exported", f"Debrief picture: {png}\nGame log: {log}\nThe class's game, month by month: "
+                              f"{game_csv} and {game_json}")
         return self.exported
 
     def shares(self) -> dict:

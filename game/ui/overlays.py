@@ -47,7 +47,7 @@ class Overlay(Screen):
 class MenuOverlay(Overlay):
     name = "menu"
     title = "Menu"
-    box = (440, 110, 400, 500)
+    box = (440, 80, 400, 580)
 
     def build(self):
         L = self.L
@@ -56,9 +56,9 @@ class MenuOverlay(Overlay):
         has_game = app.session is not None
         items += [("Save game  (Ctrl+S)", "save", has_game), ("Load game…", "load", True),
                   ("Restart this game", "restart", has_game), ("Scenarios (start screen)", "start", True),
-                  ("Help  (H)", "help", True), ("Quit", "quit", True)]
+                  ("Teacher  (T)", "teacher", has_game), ("Help  (H)", "help", True), ("Quit", "quit", True)]
         self.actions = {}
-        y = 180
+        y = 150
         for label, action, enabled in items:
             b = self.add(UIButton(L.r(480, y, 320, 50), label, self.manager,
                                   object_id=ObjectID(class_id="@danger_button" if action == "quit" else "@primary_button" if action == "resume" else None)))
@@ -80,6 +80,10 @@ class MenuOverlay(Overlay):
                 app.open_load_dialog()
             elif action == "help":
                 app.open_help()
+            elif action == "teacher":
+                from game.ui.insight import TeacherOverlay
+
+                app.open_overlay(TeacherOverlay(app))
             else:
                 do = {"restart": app.restart, "start": app.show_start, "quit": app.quit}[action]
                 what = {"restart": "Restart this game from the first turn?",
@@ -103,7 +107,10 @@ HELP_HTML = "".join([
     "<b>Playing Summit.</b> Each turn is one month. Every leader picks one move; the AI plays the leaders no student "
     "plays. The moves resolve together, events happen, and the news says what happened and why.<br><br>",
     "<b>Keys</b><br>",
-    "<b>1–9</b> pick a move &nbsp; <b>Enter</b> confirm / ready &nbsp; <b>Space</b> continue, play the next turn<br>",
+    "<b>1–9</b> pick a move (the same number every month) &nbsp; <b>Tab</b>, arrows: move the focus &nbsp; "
+    "<b>Enter</b> confirm / ready &nbsp; <b>Space</b> continue, play the next turn<br>",
+    "<b>G</b> your role brief &nbsp; <b>A</b> the advisor: what if? &nbsp; <b>T</b> the teacher's menu (pause, undo, "
+    "timer, game length, an event now, the lens) &nbsp; <b>PageUp/PageDown</b> scroll<br>",
     "<b>B</b> block, <b>L</b> let it pass (veto questions) &nbsp; <b>A</b> accept, <b>R</b> refuse (offers) "
     "&nbsp; <b>C</b> big chart of the turns so far<br>",
     "<b>Esc</b> menu: resume, save, load, restart, quit &nbsp; <b>Ctrl+S</b> save &nbsp; <b>H</b> or <b>F1</b> help "

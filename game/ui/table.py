@@ -99,6 +99,7 @@ class TableScreen(Screen):
         self.anim_t = 1.0
         self.anim_duration = 1.4
         self.guard = 0.0  # seconds left during which a press cannot move past results just shown
+        self.focus_answer: bool | None = None  # the answer the keyboard's focus is on (Tab), when a team is asked
 
     @property
     def session(self):
@@ -175,7 +176,7 @@ class TableScreen(Screen):
                self.guard > 0)
         if key != self._action_key:
             self._action_key = key
-            self.sel, self.hover_move = None, None
+            self.sel, self.hover_move, self.focus_answer = None, None, None
             self._kill_actions()
             self._build_actions()
             self.refresh_visibility()
@@ -443,6 +444,14 @@ class TableScreen(Screen):
         if key == pygame.K_g and s.phase in (S.CHOOSE, S.QUESTION):
             self.open_brief()
             return True
+        if key == pygame.K_t:
+            from game.ui.insight import TeacherOverlay
+
+            self.app.open_overlay(TeacherOverlay(self.app))
+            return True
+        if key == pygame.K_a and s.phase == S.CHOOSE:
+            self.open_advisor()
+            return True
         enter = key in (pygame.K_RETURN, pygame.K_KP_ENTER)
         if s.phase in (S.HANDOVER, S.QUESTION_HANDOVER):
             if enter:
@@ -461,6 +470,13 @@ class TableScreen(Screen):
             elif key in (pygame.K_UP, pygame.K_LEFT) and self.move_buttons:
                 self.select(len(self.move_buttons) - 1 if self.sel is None else (self.sel - 1) % len(self.move_buttons))
             return True
+        if s.phase == S.QUESTION and key in (pygame.K_TAB, pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN):
+            self.focus_answer = not self.focus_answer if self.focus_answer is not None else True
+            return True
+        if s.phase == S.QUESTION and enter and self.focus_answer is not None:
+            s.answer(self.focus_answer)
+            self.sync()
+            return True
         if s.phase == S.QUESTION:
             yes = (pygame.K_b,) if s.question.kind == "block" else (pygame.K_a,)
             no = (pygame.K_l,) if s.question.kind == "block" else (pygame.K_r,)
@@ -474,6 +490,16 @@ class TableScreen(Screen):
             self.advance_flow()
             return True
         return False
+
+    def open_advisor(self):
+        """'What if?' (A): the planner's forecast of each move for the team at the keyboard, when the teacher allows it."""
+        s = self.session
+        if not s.settings.advisor:
+            self.app.show_message("The advisor is off", "The teacher has switched the advisor off for this game (T to switch it on).")
+            return
+        from game.ui.insight import AdvisorOverlay
+
+        self.app.open_overlay(AdvisorOverlay(self.app, s.current))
 
     def open_brief(self):
         """The whole role brief of the team at the keyboard (G): private to its turn."""
@@ -493,6 +519,11 @@ class TableScreen(Screen):
         if s is None:
             return
         self._update_hover(dt)
+        team_reading = self.app.overlay is None or self.app.overlay.name in ("advisor", "brief")  # not the teacher's menu
+        if team_reading and s.tick(dt):  # the timer ran out: the team's move was chosen for it
+            who = s.timed_out[-1]
+            self.app.show_message("Time is up", f"{s.name(who)}'s time ran out: "
+                                  + ("the computer chose its move." if s.settings.on_timeout == "ai" else "it holds course."))
         if self.animating:
             self.anim_t = min(1.0, self.anim_t + dt / self.anim_duration)
         elif self.guard > 0:
@@ -556,7 +587,8 @@ class TableScreen(Screen):
                 D.panel(c, L.r(*self.low(CHOOSER)), radius=L.n(10))
                 D.panel(c, L.r(*self.low(ABOUT)), radius=L.n(10))
                 D.text(c, "About this move", L.font(19, True), T.NAVY, L.p(ABOUT[0] + 12, ABOUT[1] + 8))
-                D.text(c, "hover, or press 1–9", L.font(15), T.MUTED, L.p(ABOUT[0] + ABOUT[2] - 12, ABOUT[1] + 12), "topright")
+                D.text(c, "1–9, Tab · G: your brief · A: what if?", L.font(15), T.MUTED,
+                       L.p(ABOUT[0] + ABOUT[2] - 12, ABOUT[1] + 12), "topright", max_width=L.n(300))
             else:
                 D.panel(c, L.r(*self.low(ACTION)), radius=L.n(10))
                 if mode == "veto":
@@ -585,9 +617,26 @@ class TableScreen(Screen):
         self.draw_action_panel(surf)
 
     def draw_over(self, surf):
-        """Drawn after the widgets: the hover card."""
+        """Drawn after the widgets: the keyboard's focus ring, then the hover card."""
         if self.session is not None:
+            focused = self.focused_widget()
+            if focused is not None and focused.visible:
+                pygame.draw.rect(surf, T.ACCENT, focused.rect.inflate(self.L.n(10), self.L.n(10)), max(3, self.L.n(4)),
+                                 border_radius=self.L.n(8))
             self.draw_hover(surf)
+
+    def focused_widget(self):
+        """What Enter (or Space) acts on now: the selected move's button, the focused answer, or the flow's button."""
+        s = self.session
+        if s.phase == S.CHOOSE:
+            return self.move_buttons[self.sel][0] if self.sel is not None and self.sel < len(self.move_buttons) else None
+        if s.phase == S.QUESTION and self.focus_answer is not None:
+            return getattr(self, "block_button" if self.focus_answer else "pass_button", None)
+        for name in ("ready_button", "play_button", "skip_button", "next_button"):
+            w = getattr(self, name, None)
+            if w is not None and w in self.action_widgets and w.is_enabled:
+                return w
+        return None
 
     def draw_top(self, surf):
         L, s = self.L, self.session
@@ -607,6 +656,12 @@ class TableScreen(Screen):
         D.text(surf, when, L.font(26, True), (255, 255, 255), L.p(700, 26), "center")
         if s.batch:
             D.text(surf, f"AI world {s.batch['run']}", L.font(16, True), T.ACCENT, L.p(1030, 26), "midright")
+        elif s.paused:
+            D.text(surf, "PAUSED (T)", L.font(20, True), T.ACCENT, L.p(1030, 26), "midright")
+        elif s.settings.timer and s.phase == S.CHOOSE:
+            left = int(math.ceil(s.time_left))
+            D.text(surf, f"Time left {left // 60}:{left % 60:02d}", L.font(20, True), T.ACCENT if left > 15 else (255, 120, 80),
+                   L.p(1030, 26), "midright")
 
     def draw_handover(self, surf):
         L, s = self.L, self.session
