@@ -204,6 +204,11 @@ class Session:
     def name(self, aid: str | None) -> str:
         return "" if aid is None else self.persona(aid).name
 
+    def follow(self, text: str) -> str:
+        """A scenario text with departed leaders' names replaced by whoever holds their seats now."""
+        return narrate.follow(text, narrate.successor_names(self.game, self.after.personas if self.phase == RESOLVED
+                                                            else self.state.worlds.persona[0]))
+
     def short_name(self, aid: str) -> str:
         """A compact label; when two seats would share it, the full name."""
         mine = self.persona(aid).short_name

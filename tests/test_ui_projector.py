@@ -470,3 +470,45 @@ def test_tab_and_enter_answer_a_question_with_a_visible_focus_ring(tmp_path):
     assert app.window.get_at(ring.midtop)[:3] == T.ACCENT  # the ring is drawn
     key(app, pygame.K_RETURN)
     assert s.answers == {("block", "b", "a_resolution"): False}
+
+
+def test_text_size_and_high_contrast_keep_everything_inside_the_window(tmp_path):
+    app, s = _choosing(tmp_path, size=(1024, 768))
+    base = int(T._base_theme()["@news"]["font"]["size"])
+    try:
+        key(app, pygame.K_t)
+        app.post_click(app.button("Text size: 100%"))
+        app.run_frames(2)
+        app.post_click(app.button("Text size: 125%"))
+        app.run_frames(2)
+        app.post_click(app.button("High contrast: off"))
+        app.run_frames(2)
+        assert T.text_scale == 1.5 and T.high_contrast and T.MUTED == (0, 0, 0)
+        assert app.button("High contrast: on") is not None
+        key(app, pygame.K_RETURN)
+        app.run_frames(3)
+        assert int(T.scaled_theme(app.layout.s)["@news"]["font"]["size"]) == round(base * app.layout.s * 1.5)
+        assert_inside(app, "150% text, high contrast")
+        key(app, pygame.K_1)
+        assert "Wait Trump out" in app.screen.details.html_text
+        app.screenshot(shots_dir(tmp_path) / "1024x768-large-text-contrast.png")
+    finally:
+        T.set_display(1.0, False)
+    assert T.MUTED == (85, 85, 85) and T.text_scale == 1.0
+
+
+def test_play_sets_a_shorter_game_a_timer_and_the_advisor_from_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    shot = tmp_path / "short.png"
+    base = [sys.executable, str(ROOT / "main.py"), "play", "vladivostok-2019", "--humans", "kim", "--saves", str(tmp_path)]
+    out = subprocess.run(base + ["--months", "40", "--screenshot", str(shot)], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode != 0 and "1 to 19 months, not 40" in out.stderr and "Traceback" not in out.stderr
+    out = subprocess.run(base + ["--months", "6", "--timer", "90", "--no-advisor", "--autoplay", "6", "--screen", "debrief",
+                                 "--screenshot", str(shot)], capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0, out.stderr
+    import pygame as pg
+
+    assert pg.image.load(str(shot)).get_size() == (1280, 720)

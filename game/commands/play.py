@@ -24,6 +24,11 @@ def add_arguments(p):
     p.add_argument("--size", default="1280x720", metavar="WxH", help="window size (default 1280x720)")
     p.add_argument("--fullscreen", action="store_true", help="start in full screen (F11 toggles)")
     p.add_argument("--load", metavar="SAVE", help="continue a saved game (JSON); 'autosave': the newest autosave in --saves")
+    p.add_argument("--months", type=int, default=None, metavar="N",
+                   help="a shorter game: end after N months, the debrief scored to them (default: the scenario's length)")
+    p.add_argument("--timer", type=int, default=0, metavar="S",
+                   help="seconds each team has to choose; when they run out the computer chooses (default 0: no timer)")
+    p.add_argument("--no-advisor", action="store_true", help="no advisor (A) for the teams")
     p.add_argument("--saves", default="saves", metavar="DIR", help="folder for saves and autosaves (default: saves)")
     p.add_argument("--batch", metavar="DIR", help="a Monte Carlo batch directory (with manifest.json)")
     p.add_argument("--run", dest="world", type=int, default=None, metavar="K", help="with --batch: open world K and step through it")
@@ -80,6 +85,7 @@ def run(args) -> int:
 
     from game.ui import engine
     from game.ui.app import App
+    from game.compiled import Game
     from game.session import Session
 
     app = App(size=size, strict=False, mc_worlds=args.worlds, animate=not args.screenshot, save_dir=args.saves)
@@ -113,7 +119,14 @@ def run(args) -> int:
             if unknown:
                 print(f"summit play: error: --ai: unknown leader(s) {', '.join(unknown)}; choose from {', '.join(ids)}", file=sys.stderr)
                 return 2
-            session = Session.new(path, humans, args.seed, scenario=scenario, ai=ai)
+            from game.session import Settings
+
+            settings = Settings(advisor=not args.no_advisor, timer=args.timer, last_turn=args.months)
+            try:
+                settings.checked(Game(scenario))
+            except ValueError as exc:
+                raise UsageError(f"--months/--timer: {exc}") from None
+            session = Session.new(path, humans, args.seed, scenario=scenario, ai=ai, settings=settings)
         else:
             session = None
     except (engine.ScenarioProblem, SummitError, ValueError) as exc:

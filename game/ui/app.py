@@ -61,7 +61,7 @@ class App:
     # --- managers and layout -----------------------------------------------------------
 
     def _manager_for(self, layout: T.Layout) -> pygame_gui.UIManager:
-        key = layout.s
+        key = (layout.s, T.text_scale, T.high_contrast)
         m = self._managers.get(key)
         if m is None:
             m = pygame_gui.UIManager(layout.size, None, enable_live_theme_updates=False)
@@ -96,6 +96,23 @@ class App:
         if self.overlay is not None:
             self.screen and self.screen.set_visible(False)
             self.overlay.build()
+
+    def set_display(self, scale: float | None = None, contrast: bool | None = None) -> None:
+        """The teacher's text size and high-contrast setting: every screen is laid out again with it."""
+        T.set_display(scale, contrast)
+        for part in (self.overlay, self.screen, *self._cached_overlays.values()):
+            if part is not None:
+                part.teardown()
+        self._cached_overlays.clear()
+        self.manager = self._manager_for(self.layout)
+        for part in (self.screen, self.overlay):
+            if part is not None:
+                for cache in ("_chrome_key", "_dash_key", "_chart_key"):
+                    if hasattr(part, cache):
+                        setattr(part, cache, None)
+                part.build()
+        if self.overlay is not None and self.screen is not None:
+            self.screen.set_visible(False)
 
     def toggle_fullscreen(self):
         """F11: full screen on the projector and back (everything rescales)."""

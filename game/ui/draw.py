@@ -85,7 +85,8 @@ def paragraph(surf, s: str, fnt, colour, rect: pygame.Rect, line_gap: float = 1.
     return y
 
 
-def panel(surf, rect: pygame.Rect, fill=T.PANEL, border=T.BORDER, radius: int = 8, width: int = 2):
+def panel(surf, rect: pygame.Rect, fill=None, border=None, radius: int = 8, width: int = 2):
+    fill, border = fill or T.PANEL, border or T.BORDER  # read now: the high-contrast theme changes them
     pygame.draw.rect(surf, fill, rect, border_radius=radius)
     if width:
         pygame.draw.rect(surf, border, rect, width=width, border_radius=radius)

@@ -159,7 +159,7 @@ class TeacherOverlay(Overlay):
 
     name = "teacher"
     title = "Teacher"
-    box = (390, 60, 500, 600)
+    box = (390, 50, 500, 610)
 
     def build(self):
         s, L = self.app.session, self.L
@@ -173,16 +173,18 @@ class TeacherOverlay(Overlay):
             (f"Advisor: {'on' if st.advisor else 'off'}  (switch)", "advisor", True),
             ("Set off an event now…", "event", before),
             ("The lens on two leaders  (L)", "lens", not s.state.is_terminal()),
+            (f"Text size: {T.text_scale:.0%}  (change)", "text", True),
+            (f"High contrast: {'on' if T.high_contrast else 'off'}  (switch)", "contrast", True),
         ]
         self.actions = {}
-        y = 130
+        y = 118
         for label, action, enabled in items:
-            b = self.add(UIButton(L.r(420, y, 440, 52), label, self.manager))
+            b = self.add(UIButton(L.r(420, y, 440, 46), label, self.manager))
             if not enabled:
                 b.disable()
             self.actions[b] = action
-            y += 62
-        self.close = self.add(UIButton(L.r(700, 590, 160, 50), "Close (Enter)", self.manager,
+            y += 52
+        self.close = self.add(UIButton(L.r(700, 600, 160, 46), "Close (Enter)", self.manager,
                                        object_id=ObjectID(class_id="@primary_button")))
 
     def handle(self, event):
@@ -221,6 +223,10 @@ class TeacherOverlay(Overlay):
             return
         elif action == "lens":
             app.open_overlay(LensOverlay(app))
+            return
+        elif action in ("text", "contrast"):
+            scale = T.TEXT_SCALES[(T.TEXT_SCALES.index(T.text_scale) + 1) % len(T.TEXT_SCALES)] if action == "text" else None
+            app.set_display(scale, (not T.high_contrast) if action == "contrast" else None)  # rebuilds this menu too
             return
         self.rebuild()
 

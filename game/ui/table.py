@@ -913,7 +913,7 @@ class TableScreen(Screen):
         if kind == "factor":
             f = s.scenario.factors[target[1]]
             v = float(self.shown().factors[target[1]])
-            out = [(f"{f.label}: {fmt_value(v, f.min, f.max)} {f.unit}".strip(), True),
+            out = [(f"{s.follow(f.label)}: {fmt_value(v, f.min, f.max)} {f.unit}".strip(), True),
                    (f"Range {f.min:g} to {f.max:g} {f.unit}".strip(), False)]
             if f.description:
                 out.append((f.description, False))
@@ -946,8 +946,8 @@ class TableScreen(Screen):
         if not lines:
             return
         L = self.L
-        width = L.n(440)
-        fb, fr = L.font(17, True), L.font(16)
+        width = L.n(440 * T.text_scale)
+        fb, fr = L.font(17 * T.text_scale, True), L.font(16 * T.text_scale)
         wrapped = []
         bar_w = L.n(70)
         for line in lines:
@@ -1031,7 +1031,7 @@ class TableScreen(Screen):
                 pygame.draw.line(img, T.GRID, L.p(x, y), L.p(x + colw, y), 1)
             if kind == "factor":
                 fi, f = obj
-                D.text(img, f.label, fnt, T.TEXT, L.p(x, line1), "midleft", max_width=L.n(colw) - reserve)
+                D.text(img, s.follow(f.label), fnt, T.TEXT, L.p(x, line1), "midleft", max_width=L.n(colw) - reserve)
                 if hist is not None and hist.ndim == 2 and hist.shape[1] > fi:
                     spark = L.r(x + colw * 0.52, line2 - rh * 0.18, colw * 0.48 - 2, rh * 0.36)
                     vals = (hist[:, fi] - f.min) / ((f.max - f.min) or 1)

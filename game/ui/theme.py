@@ -45,6 +45,28 @@ OKABE_ITO = [BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY, (0, 0, 0), (160, 130,
 BLOC_COLOURS = [BLUE, VERMILLION, GREEN, PURPLE]
 RESULT_COLOURS = {"success": (0, 130, 90), "failed": (150, 110, 0), "blocked": (190, 60, 0)}
 
+# --- the class's display settings (teacher's menu): reading text size and a high-contrast theme ----
+TEXT_SCALES = (1.0, 1.25, 1.5)
+text_scale = 1.0  # the news, move details, questions, briefs and hover cards (they scroll or wrap: nothing is cut)
+high_contrast = False
+_NORMAL = {"MUTED": MUTED, "BORDER": BORDER, "GRID": GRID, "NEUTRAL": NEUTRAL}
+_CONTRAST = {"MUTED": (0, 0, 0), "BORDER": (0, 0, 0), "GRID": (120, 120, 120), "NEUTRAL": (60, 60, 60)}
+_RESULTS = {"normal": dict(RESULT_COLOURS), "contrast": {"success": (0, 90, 60), "failed": (110, 70, 0), "blocked": (150, 40, 0)}}
+READING_BLOCKS = ("text_box", "@news", "@big_text", "@error_text", "tool_tip.text_box")
+
+
+def set_display(scale: float | None = None, contrast: bool | None = None) -> None:
+    """Change the reading text size (one of TEXT_SCALES) and the high-contrast theme for the whole window."""
+    global text_scale, high_contrast
+    if scale is not None:
+        if scale not in TEXT_SCALES:
+            raise ValueError(f"text size must be one of {', '.join(f'{s:.0%}' for s in TEXT_SCALES)}")
+        text_scale = scale
+    if contrast is not None:
+        high_contrast = bool(contrast)
+        globals().update(_CONTRAST if high_contrast else _NORMAL)
+        RESULT_COLOURS.update(_RESULTS["contrast" if high_contrast else "normal"])
+
 
 def hex_colour(text: str | None, default=(120, 120, 120)) -> tuple[int, int, int]:
     try:
@@ -109,12 +131,16 @@ def _base_theme() -> dict:
 def scaled_theme(scale: float) -> dict:
     """assets/theme.json with every font size and a few metrics multiplied by scale."""
     theme = copy.deepcopy(_base_theme())
-    for block in theme.values():
+    for name, block in theme.items():
         if not isinstance(block, dict):
             continue
         f = block.get("font")
         if isinstance(f, dict) and "size" in f:
-            f["size"] = str(max(8, int(round(float(f["size"]) * scale))))
+            reading = text_scale if name in READING_BLOCKS else 1.0
+            f["size"] = str(max(8, int(round(float(f["size"]) * scale * reading))))
+        if high_contrast and isinstance(block.get("colours"), dict):
+            block["colours"].update({k: "#000000" for k in block["colours"] if k in ("normal_text", "normal_border", "hovered_border")
+                                     and block["colours"][k].lower() not in ("#ffffff",)})
         misc = block.get("misc")
         if isinstance(misc, dict):
             for key in _SCALED_MISC:
