@@ -110,8 +110,10 @@ def look_at(game: Game, question: str) -> list[str]:
         who = game.personas[slot]  # the leader who starts in the seat
         if re.search(rf"\b{re.escape(who.short_name.lower())}\b", q):
             out.append(f"{who.name}'s line in Scores and verdicts, and P for {who.short_name}'s points goal by goal.")
+    leaders = {game.personas[slot].short_name.lower() for slot in range(len(game.actor_ids))}
+    common = {"north", "korea", "korean", "russian", "chinese", *leaders}  # a leader's name alone names no factor
     for f in sc.factors:
-        words = [w for w in re.findall(r"[a-z]{5,}", f.label.lower()) if w not in ("north", "korea", "korean", "russian", "chinese")]
+        words = [w for w in re.findall(r"[a-z]{5,}", f.label.lower()) if w not in common]
         if any(w in q for w in words):
             out.append(f"The factor '{f.label}' on the table's dashboard and in the big chart (C); hover it for what moved it.")
     if "veto" in q or "block" in q:
