@@ -32,7 +32,7 @@ from game.session import Session  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 BASELINE = ROOT / "scenarios" / "vladivostok-2019.yaml"
-SIZES = [(960, 540), (1024, 768), (1280, 720), (1366, 768), (1920, 1080)]
+SIZES = [(960, 540), (1280, 720), (1920, 1080)]  # 1024x768 and 1366x768: test_ui_projector.py
 
 
 @pytest.fixture
