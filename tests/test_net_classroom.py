@@ -317,6 +317,9 @@ def test_the_teacher_sets_off_an_event_and_every_team_chooses_again(tmp_path):
     assert room.month.choices == {} and room.month.pending == ["kim", "trump"]
     label = words.split(": ", 1)[1]
     assert any(label in line for line in room.bridge.pending_events())
+    from game.net.pages import public_view
+
+    assert public_view(room)["events"] == room.bridge.pending_events()  # the projector announces it too
     with pytest.raises(C.Refused, match="random events"):
         room.inject("no_such_outcome")
     play_month(room, dev)

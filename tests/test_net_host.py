@@ -36,11 +36,18 @@ def host(*args, timeout=90):
     (["--port", "0"], "--port must be 1 to 65535"),
     (["--timer", "9999"], "--timer must be 0 (no timer) to 3600 seconds"),
 ])
-def test_wrong_options_say_what_is_allowed(tmp_path, args, message):
-    run = host("vladivostok-2019", "--save-dir", str(tmp_path / "h"), "--no-window", *(
-        args if "--bind" in args else ["--bind", "127.0.0.1", *args]))
-    assert run.returncode == 2
-    assert message in run.stderr and "Traceback" not in run.stderr
+def test_wrong_options_say_what_is_allowed(tmp_path, capsys, args, message):
+    status = cli.main(["host", "vladivostok-2019", "--save-dir", str(tmp_path / "h"), "--no-window", *(
+        args if "--bind" in args else ["--bind", "127.0.0.1", *args])])
+    err = capsys.readouterr().err
+    assert status == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "h").exists()  # nothing written for a wrong command
+
+
+def test_a_wrong_option_from_the_shell(tmp_path):
+    run = host("vladivostok-2019", "--save-dir", str(tmp_path / "h"), "--no-window", "--bind", "8.8.8.8")
+    assert run.returncode == 2 and "--bind 8.8.8.8 is not a local-network address" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_a_port_in_use_and_a_folder_with_a_game_are_refused(tmp_path):
@@ -79,7 +86,7 @@ def test_the_projector_screenshot_shows_the_join_panel(tmp_path):
     assert (0, 0, 0) in corner and (255, 255, 255) in corner
 
 
-def test_closing_the_projector_window_stops_the_server(tmp_path, monkeypatch):
+def test_closing_the_projector_window_stops_the_server(tmp_path, monkeypatch, capsys):
     from game.ui.app import App
 
     port = free_port()
@@ -99,3 +106,6 @@ def test_closing_the_projector_window_stops_the_server(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2)
     assert (tmp_path / "h" / "game.json").exists()
+    folder = tmp_path / "h"
+    assert f"To continue this class (the same codes; the pages reconnect): python main.py host --resume --save-dir {folder}" \
+        in capsys.readouterr().err

@@ -83,6 +83,7 @@ def _room(args):
 
 
 def run(args) -> int:
+    from ..net.classroom import OVER
     from ..net.host import Host, check_bind, local_address
 
     if not 1 <= args.port <= 65535:
@@ -105,6 +106,9 @@ def run(args) -> int:
         host.stop()
         if room.journal is not None:
             room.journal.close()
+        if room.phase != OVER:  # the window's own note names the hot seat's --load; a class goes on here
+            print(f"To continue this class (the same codes; the pages reconnect): "
+                  f"python main.py host --resume --save-dir {folder}", file=sys.stderr)
 
 
 def _serve_until_stopped() -> int:

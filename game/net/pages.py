@@ -234,6 +234,7 @@ def debrief(room: C.Classroom) -> list[dict]:
 def public_view(room: C.Classroom) -> dict:
     """What the projector shows besides the table: the join code, who is deciding, the last results."""
     return {"status": status(room), "code": room.code, "teams": [{"id": a, "name": room.name(a)} for a in room.teams],
+            "events": room.bridge.pending_events() if room.phase in (C.CHOOSING, C.ANSWERING) else [],
             "results": memo(room, "results", lambda: results(room)), "devices": {a: sum(d.actor == a for d in room.devices.values())
                                                    for a in room.game.actor_ids}}
 

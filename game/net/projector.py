@@ -168,8 +168,18 @@ class ProjectorScreen(Screen):
         D.panel(surf, rect, radius=L.n(10))
         res = view["results"]
         x, y = rect.x + L.n(12), rect.y + L.n(10)
+        if view["events"]:  # the month opens with news: everyone reads it before choosing
+            D.text(surf, f"This month: {view['status']['month']}", L.font(17, True), T.VERMILLION, (x, y))
+            y += L.n(26)
+            for line in view["events"]:
+                y = D.paragraph(surf, line, L.font(14, True), T.TEXT,
+                                pygame.Rect(x, y, rect.w - L.n(24), rect.bottom - y - L.n(8)), max_lines=2) + L.n(4)
+            y += L.n(6)
         if res is None:
-            D.text(surf, "Results appear here once a month is played.", L.font(16), T.MUTED, (x, y))
+            if not view["events"]:
+                D.text(surf, "Results appear here once a month is played.", L.font(16), T.MUTED, (x, y))
+            return
+        if y > rect.bottom - L.n(48):
             return
         D.text(surf, f"Results: {res['month']}", L.font(17, True), T.NAVY, (x, y))
         y += L.n(26)
