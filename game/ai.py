@@ -189,7 +189,6 @@ def worth(game: Game, w: Worlds, now: np.ndarray | None = None) -> np.ndarray:
     starts = _segments(game, w, R)
     chances = _event_chances(game, w)
     S, keep = _survival(game, w, starts, chances)
-    bounds = np.append(starts, R)
     k = np.arange(R)
     disc = game.patience[:, None] ** k[None, :]  # [P, R]
     fade = game.fade[None, :] ** k[:, None]  # [R, T]

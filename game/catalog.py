@@ -6,10 +6,11 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from game.data import SCENARIOS
 from game.errors import UsageError
 from game.loader import ScenarioError, load_scenario
 
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIOS_DIR = SCENARIOS
 
 
 class ShippedScenario(NamedTuple):

@@ -9,7 +9,7 @@ support enumeration) can take seconds for large tables, so they are a separate s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -43,7 +43,7 @@ class LensTable:
         return [(self.labels[k][i], float(p[i])) for i in order if p[i] >= LIKELY] or [(self.labels[k][order[0]], float(p[order[0]]))]
 
     def lines(self) -> list[str]:
-        (ra, ca), (rn, cn) = self.actors, self.names
+        rn, cn = self.names
         out = [f"The game {rn} and {cn} face in {self.month}: each cell is what the rest of each leader's horizon is "
                f"worth after the month ({rn} / {cn}, per cent of what is at stake); the other leaders play as the computer would."]
         for k, name in enumerate(self.names):

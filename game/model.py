@@ -15,10 +15,11 @@ import numpy as np
 from . import planner, rules, strategies
 from .agents import Leader
 from .compiled import Game
+from .data import SCENARIOS
 from .schema import Scenario
 from .state import State
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "vladivostok-2019.yaml"
+DEFAULT_SCENARIO = SCENARIOS / "vladivostok-2019.yaml"
 
 
 def _x(model: SummitModel) -> np.ndarray:

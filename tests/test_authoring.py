@@ -6,7 +6,6 @@ independent computation (the file's own lines, the extends file's changes, a bat
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import numpy as np

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from game import briefs, explain, narrate
-from game.compiled import Game
 from game.model import SummitModel
 
 from conftest import BASELINE, make_game, move_of, quiet

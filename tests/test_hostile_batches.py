@@ -147,7 +147,7 @@ def test_a_tampered_chunk_is_recomputed_with_a_line_saying_so(batch_dir, referen
     res = resume(batch_dir, quiet=False)
     err = capsys.readouterr().err
     assert res.status == 0, err
-    assert f"chunk-00002.npz: " in err and reason in err and "computing it again" in err
+    assert "chunk-00002.npz: " in err and reason in err and "computing it again" in err
     same_results(reference, batch_dir)
     assert "HYPERLINK" not in (batch_dir / "runs.csv").read_text()
     assert json.loads((batch_dir / "summary.json").read_text())["points"][0]["runs"] == RUNS

@@ -190,8 +190,8 @@ def variant(path: Path, base_ref: str, base: Loaded) -> str:
         a, b = r.between
         out.append(f"  relations.pairs.{a},{b}.initial: {_num(r.initial)}   # TODO: -1 hostile to +1 allied (base {_num(r.initial)})")
     out.append("  # the leaders")
-    for a in s.actors:
-        out.append(f"  actors.{a.id}.power: {_num(a.power)}   # TODO: {_quote(a.name)}'s weight in the blocs (base {_num(a.power)})")
+    for actor in s.actors:
+        out.append(f"  actors.{actor.id}.power: {_num(actor.power)}   # TODO: {_quote(actor.name)}'s weight in the blocs (base {_num(actor.power)})")
     out.append("")
     return "\n".join(out)
 

@@ -7,7 +7,6 @@ file is either complete or absent.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 from pathlib import Path

@@ -17,7 +17,7 @@ import numpy as np
 
 from game.batch import designs as dz
 from game.loader import overrides as ov
-from game.batch.manifest import Manifest, read_manifest
+from game.batch.manifest import MANIFEST, Manifest, read_manifest
 from game.errors import BatchError
 from game.files import open_regular
 

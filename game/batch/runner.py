@@ -1059,7 +1059,6 @@ def _write_results(p: Prepared, on_step, helper) -> tuple[dict, float]:
         "points": points,
     }
     if p.stops:
-        from game.batch.precision import Watch, widest
 
         summary["precision"] = {
             "until_ci": p.request.until_ci,

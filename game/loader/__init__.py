@@ -86,7 +86,8 @@ class Loaded:
 
         head = (f"# {self.filename} with what it extends ({', '.join(str(f) for f in self.files[1:])}) resolved "
                 "into one file by Summit.\n")
-        return (head + yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True, width=120)).encode("utf-8")
+        body: str = yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True, width=120)
+        return (head + body).encode("utf-8")
 
 
 def load(path: str | os.PathLike[str]) -> Loaded:

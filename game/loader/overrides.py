@@ -50,14 +50,14 @@ class Setting:
 @dataclass(frozen=True)
 class Sweep:
     path: str
-    values: tuple
+    values: tuple[Any, ...]
 
     @property
     def text(self) -> str:
         return f"{self.path}=" + ",".join(format_value(v) for v in self.values)
 
 
-def format_value(v) -> str:
+def format_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
@@ -65,7 +65,7 @@ def format_value(v) -> str:
     return str(v)
 
 
-def _scalar(raw: str, arg: str):
+def _scalar(raw: str, arg: str) -> Any:
     raw = raw.strip()
     if raw == "":
         raise OverrideError(f"{arg}: missing value after '='")
@@ -82,7 +82,7 @@ def _scalar(raw: str, arg: str):
     return value
 
 
-def _yaml_scalar(raw: str):
+def _yaml_scalar(raw: str) -> Any:
     """A value as YAML reads it (40 -> a number, true -> a boolean), through the one loader."""
     from .problems import ScenarioError
     from .reader import read_yaml
@@ -310,13 +310,13 @@ def _checked(old: Any, s: Setting) -> Any:
 # --- knowing which names exist, from the pydantic models ----------------------------------
 
 
-def _root_models() -> list:
+def _root_models() -> list[Any]:
     from game.schema import Scenario
 
     return [Scenario]
 
 
-def _unwrap(tp) -> list:
+def _unwrap(tp: Any) -> list[Any]:
     """The pydantic models a type can hold; ('list', inner) / ('dict', inner) for containers."""
     from pydantic import BaseModel
 
@@ -324,7 +324,7 @@ def _unwrap(tp) -> list:
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
-        out = []
+        out: list[Any] = []
         for a in typing.get_args(tp):
             out += _unwrap(a)
         return out
@@ -337,9 +337,9 @@ def _unwrap(tp) -> list:
     return []
 
 
-def _child_models(models: list, seg: str | None, node: dict | None = None) -> list:
+def _child_models(models: list[Any], seg: str | None, node: dict[str, Any] | None = None) -> list[Any]:
     """Models for the value under key `seg` (or for list items when seg is None)."""
-    out: list = []
+    out: list[Any] = []
     for m in models:
         if isinstance(m, tuple):
             kind, inner = m

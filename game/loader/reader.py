@@ -36,7 +36,7 @@ from .problems import MAX_PROBLEMS, Abort, DataPath, Problem, ScenarioError, fin
 try:  # libyaml's parser is much faster; the pure-Python one behaves the same
     from yaml import CSafeLoader as _EventSource
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _EventSource  # type: ignore[assignment]
+    from yaml import SafeLoader as _EventSource  # type: ignore[assignment,unused-ignore]
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "Document", "Mark", "Positions", "decode", "read_bytes",
            "read_file", "read_yaml"]
@@ -101,12 +101,13 @@ def read_bytes(path: str | os.PathLike[str], filename: str | None = None) -> byt
             msg = "no such file; check the name and the folder (run 'summit list' for the shipped scenarios)"
         raise ScenarioError([Problem(name, 0, 0, msg)]) from None
     except Refused as exc:
+        reason = exc.strerror or ""
         if exc.errno == errno.EFBIG:
-            msg = exc.strerror
-        elif "folder" in exc.strerror:
+            msg = reason
+        elif "folder" in reason:
             msg = "this is a folder, not a file; give the path of a .yaml scenario file inside it"
         else:
-            msg = f"{exc.strerror}; give the path of a .yaml scenario file"
+            msg = f"{reason}; give the path of a .yaml scenario file"
         raise ScenarioError([Problem(name, 0, 0, msg)]) from None
     except OSError as exc:
         if exc.errno == errno.EISDIR:

@@ -159,6 +159,7 @@ class _Checker:
             self.pair(re_.between, path + ("relations", i, "between"))
             if re_.scale is not None:
                 self.quantity(re_.scale, path + ("relations", i, "scale"))
+        targets: list[tuple[str | frozenset[str], Any, tuple[str, int]]]
         targets = [(fe.factor, fe.scale, ("factors", i)) for i, fe in enumerate(e.factors)]
         targets += [(frozenset(re_.between), re_.scale, ("relations", i)) for i, re_ in enumerate(e.relations)]
         for target, scale, where in targets:
@@ -192,7 +193,7 @@ class _Checker:
                     self.out.append(Ref(p + (key,), f"conditions are nested more than {MAX_CONDITION_DEPTH} deep; flatten them"))
                 else:
                     self.conditions(getattr(c, key), p + (key,), depth + 1)
-                    if key == "all":
+                    if isinstance(c, AllCondition):
                         self.satisfiable(c.all, p + ("all",))
             if isinstance(c, (FactorCondition, RelationCondition)):
                 reason = self.never(c)
@@ -215,6 +216,7 @@ class _Checker:
     def satisfiable(self, conds: list[Condition], path: DataPath) -> None:
         """Conditions that must all hold but contradict each other (flow < 20 and flow > 80)."""
         ranges: dict[Any, list[Any]] = {}
+        key: tuple[str, str | frozenset[str]]
         for i, c in enumerate(conds):
             if isinstance(c, FactorCondition) and c.factor in self.factor:
                 f = self.factor[c.factor]

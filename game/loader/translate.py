@@ -201,7 +201,7 @@ class Translator:
             m = next((x for x in W.members(union_t) if W.tag_matches(x, tag)), None) if union_t is not None and W.is_union(union_t) else None
             members[tag] = W.strip(m)[0] if m is not None else None
         if isinstance(value, dict):
-            cands = {t: m for t, m in members.items() if W.is_model(m) and any(k in value for k in m.model_fields)}
+            cands = {t: m for t, m in members.items() if m is not None and W.is_model(m) and any(k in value for k in m.model_fields)}
         else:
             cands = {t: m for t, m in members.items() if m is not None and not W.is_model(m)}
             if isinstance(value, (bool, str, list)) or value is None:

@@ -156,17 +156,18 @@ def shape(model: type[BaseModel]) -> str:
 
 
 def bounds(meta: Meta) -> tuple[float | None, str, float | None, str]:
-    lo = hi = None
+    lo: float | None = None
+    hi: float | None = None
     lo_op = hi_op = ""
     for m in meta:
         if isinstance(m, annotated_types.Ge):
-            lo, lo_op = m.ge, "<="
+            lo, lo_op = float(m.ge), "<="  # type: ignore[arg-type]
         elif isinstance(m, annotated_types.Gt):
-            lo, lo_op = m.gt, "<"
+            lo, lo_op = float(m.gt), "<"  # type: ignore[arg-type]
         elif isinstance(m, annotated_types.Le):
-            hi, hi_op = m.le, "<="
+            hi, hi_op = float(m.le), "<="  # type: ignore[arg-type]
         elif isinstance(m, annotated_types.Lt):
-            hi, hi_op = m.lt, "<"
+            hi, hi_op = float(m.lt), "<"  # type: ignore[arg-type]
     return lo, lo_op, hi, hi_op
 
 

@@ -391,7 +391,7 @@ class ClassServer:
         action = _field(data, "action")
         aid = _field(data, "aid")
         if action in ("send", "offer"):
-            dev = room.device(token)
+            room.device(token)  # an unknown token is refused here
             if not self.talk.allow(token):
                 raise C.Refused("Slow down: at most a few messages every few seconds.")
         if action == "choose":

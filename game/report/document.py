@@ -326,7 +326,7 @@ def _variants(paths: dict, base: Run, s: Settings) -> list[str]:
 
 
 def _details(base: Run) -> list[str]:
-    g, n = base.game, base.worlds
+    g = base.game
     doc = ["## The baseline in detail", "", "### Factors at the end", "",
            "| factor | start | 5% | median | 95% |", "|---|---:|---:|---:|---:|"]
     for f, fac in enumerate(g.scenario.factors):

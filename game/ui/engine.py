@@ -16,9 +16,9 @@ from game.errors import SummitError
 from game.model import SummitModel
 from game.model import simulate as _simulate
 from game.schema import Scenario, months_between
-from game.ui.theme import ROOT
+from game.data import SCENARIOS
 
-SCENARIO_DIR = ROOT / "scenarios"
+SCENARIO_DIR = SCENARIOS
 
 
 @dataclass

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pygame
 
-ROOT = Path(__file__).resolve().parents[2]
-ASSETS = ROOT / "assets"
+from game.data import ASSETS
 THEME_PATH = ASSETS / "theme.json"
 DESIGN_W, DESIGN_H = 1280, 720
 MIN_W, MIN_H = 640, 360
