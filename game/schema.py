@@ -21,7 +21,6 @@ from pydantic_core import PydanticCustomError
 
 from .limits import (
     MAX_ACTORS,
-    MAX_CONDITION_DEPTH,
     MAX_CONDITIONS,
     MAX_EVENTS,
     MAX_FACTORS,
@@ -609,4 +608,6 @@ def json_schema() -> dict:
     # but warn that 2020-12 "is not yet fully supported".
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
     schema["title"] = "Summit scenario"
-    return schema
+    from .schema_help import complete
+
+    return complete(schema)
