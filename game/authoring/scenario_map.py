@@ -11,7 +11,7 @@ are in italics.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator
 
 import networkx as nx
 
@@ -129,7 +129,7 @@ def _mean(xs: list[float], default: float) -> float:
     return sum(xs) / len(xs) if xs else default
 
 
-def draw(s: Scenario, out: Path, fmt: str) -> nx.DiGraph:
+def draw(s: Scenario, out: Path | BinaryIO, fmt: str) -> nx.DiGraph:
     """Draw the map to `out` as `fmt` (svg or png); returns the graph drawn."""
     import matplotlib
 

@@ -36,6 +36,9 @@ def add_arguments(p):
                    help="with --screenshot: which screen to capture (default: the one the options lead to)")
     p.add_argument("--worlds", type=int, default=400, help="AI-only worlds to compare with in the debrief (default 400)")
     p.add_argument("--ai", type=ai_spec, default=None, metavar="SPEC", help=AI_HELP)
+    p.add_argument("--watch", action="store_true",
+                   help="reload the scenario file whenever it (or a file it extends) is saved: same seed, same month; "
+                        "its problems are shown on screen")
 
 
 MAX_SIZE = (7680, 4320)  # an 8K screen; a window never needs more
@@ -79,6 +82,8 @@ def run(args) -> int:
     if args.world is not None and not args.batch:
         print("summit play: error: --run needs --batch DIR", file=sys.stderr)
         return 2
+    if args.watch and (not args.scenario or args.load or args.batch):
+        raise UsageError("--watch needs a scenario FILE to watch (not --load or --batch)")
     size = _size(args.size)
     shot = _screenshot_path(args.screenshot) if args.screenshot else None
     import pygame
@@ -92,6 +97,11 @@ def run(args) -> int:
     if args.fullscreen:
         app.toggle_fullscreen()
     humans = [h.strip() for h in (args.humans or "").split(",") if h.strip()]
+    if args.watch:
+        from game.strategies import parse_spec
+        from game.ui.watch import Recipe
+
+        app.watch(Recipe(engine.find_scenario(args.scenario), tuple(humans), args.seed, parse_spec(args.ai)))
     try:
         if args.load == "autosave":
             from game.session import newest_autosave

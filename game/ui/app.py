@@ -57,6 +57,8 @@ class App:
         self.autosave_failed = False
         self.stopped_by: str | None = None  # "Ctrl-C" or "SIGTERM" once asked to stop
         self._cached_overlays: dict[str, Screen] = {}
+        self.watcher = None  # play --watch: reloads the scenario when its file changes
+        self.recipe = None
 
     # --- managers and layout -----------------------------------------------------------
 
@@ -314,6 +316,34 @@ class App:
     def quit(self):
         self.running = False
 
+    def watch(self, recipe) -> None:
+        """Reload `recipe.path` whenever it (or a file it extends) changes (`play --watch`)."""
+        from game.errors import ScenarioError
+        from game.loader import load
+        from game.ui.watch import Watcher
+
+        try:
+            files = [Path(f) for f in load(recipe.path).files]
+        except ScenarioError:  # broken now: watch the file itself until it is fixed
+            files = [Path(recipe.path)]
+        self.recipe, self.watcher = recipe, Watcher(files)
+
+    def reload(self) -> bool:
+        """The game again from the file as it is now, at the same month and seed; the validator's
+        messages on screen (the game as it was) when the file has problems."""
+        from game.ui.watch import reloaded
+
+        try:
+            session, files = reloaded(self.recipe, self.session)
+        except (SummitError, ValueError) as exc:
+            self.show_message("The scenario has problems; the game stays as it was", str(exc), error=True)
+            return False
+        self.watcher.watch(files)
+        if self.overlay is not None:
+            self.close_overlay()
+        self.start_session(session)
+        return True
+
     # --- the frame ---------------------------------------------------------------------------
 
     def _text_focused(self) -> bool:
@@ -381,6 +411,8 @@ class App:
             self.window = surface
         if self.window.get_size() != self.layout.size:
             self.relayout()
+        if self.watcher is not None and self.watcher.changed():
+            self.reload()
         for event in events:
             self.dispatch(event)
             if not self.running:
@@ -433,6 +465,8 @@ class App:
         SIGTERM end it at the next frame, saving a game in progress (see `stopped`)."""
         with interrupt.deferred(self._stop):
             self._loop()
+        if self.watcher is not None:
+            self.watcher.close()
         return self.stopped() if self.stopped_by else 0
 
     def _stop(self, signal_name: str) -> None:

@@ -1,4 +1,4 @@
-"""Overlays over any screen: the menu (Esc), help (H / F1), messages and file pickers."""
+"""Overlays over any screen: the menu (Esc), help (H / F1), the scenario's map, messages and file pickers."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ class Overlay(Screen):
 class MenuOverlay(Overlay):
     name = "menu"
     title = "Menu"
-    box = (440, 80, 400, 580)
+    box = (440, 60, 400, 620)
 
     def build(self):
         L = self.L
@@ -56,9 +56,10 @@ class MenuOverlay(Overlay):
         has_game = app.session is not None
         items += [("Save game  (Ctrl+S)", "save", has_game), ("Load game…", "load", True),
                   ("Restart this game", "restart", has_game), ("Scenarios (start screen)", "start", True),
-                  ("Teacher  (T)", "teacher", has_game), ("Help  (H)", "help", True), ("Quit", "quit", True)]
+                  ("Teacher  (T)", "teacher", has_game), ("About this scenario (map)", "about", has_game),
+                  ("Help  (H)", "help", True), ("Quit", "quit", True)]
         self.actions = {}
-        y = 150
+        y = 130
         for label, action, enabled in items:
             b = self.add(UIButton(L.r(480, y, 320, 50), label, self.manager,
                                   object_id=ObjectID(class_id="@danger_button" if action == "quit" else "@primary_button" if action == "resume" else None)))
@@ -84,6 +85,8 @@ class MenuOverlay(Overlay):
                 from game.ui.insight import TeacherOverlay
 
                 app.open_overlay(TeacherOverlay(app))
+            elif action == "about":
+                app.open_overlay(MapOverlay(app))
             else:
                 do = {"restart": app.restart, "start": app.show_start, "quit": app.quit}[action]
                 what = {"restart": "Restart this game from the first turn?",
@@ -145,6 +148,49 @@ class HelpOverlay(Overlay):
 
     def handle(self, event):
         return self.dismissed_by(event, self.close)
+
+
+class MapOverlay(Overlay):
+    """About this scenario: its summary and its map (moves and events -> what they change -> whose
+    payoff weighs it), drawn by game.authoring.scenario_map as `summit map` draws it."""
+
+    name = "about"
+    box = (40, 30, 1200, 660)
+
+    def __init__(self, app):
+        super().__init__(app)
+        s = app.session.scenario
+        self.title = f"About: {s.title}"[:90]
+        self.image = map_image(s)
+
+    def build(self):
+        L = self.L
+        summary = html.escape(self.app.session.scenario.summary)
+        self.add(UITextBox(summary, L.r(60, 94, 1160, 92), self.manager, object_id=ObjectID(class_id="@big_text")))
+        self.close = self.add(UIButton(L.r(1060, 632, 160, 46), "Close (Esc)", self.manager, object_id=ObjectID(class_id="@primary_button")))
+
+    def draw(self, surf):
+        super().draw(surf)
+        area = self.L.r(60, 192, 1160, 432)
+        w, h = self.image.get_size()
+        k = min(area.w / w, area.h / h)
+        pic = pygame.transform.smoothscale(self.image, (max(1, int(w * k)), max(1, int(h * k))))
+        surf.blit(pic, pic.get_rect(center=area.center))
+
+    def handle(self, event):
+        return self.dismissed_by(event, self.close)
+
+
+def map_image(scenario) -> pygame.Surface:
+    """The scenario's map as a picture (PNG in memory)."""
+    import io
+
+    from game.authoring.scenario_map import draw
+
+    buf = io.BytesIO()
+    draw(scenario, buf, "png")
+    buf.seek(0)
+    return pygame.image.load(buf, "map.png").convert()
 
 
 class MessageOverlay(Overlay):
