@@ -218,6 +218,8 @@ class _Checker:
         ranges: dict[Any, list[Any]] = {}
         key: tuple[str, str | frozenset[str]]
         for i, c in enumerate(conds):
+            if isinstance(c, (FactorCondition, RelationCondition)) and self.never(c):
+                continue  # impossible on its own: reported at its value
             if isinstance(c, FactorCondition) and c.factor in self.factor:
                 f = self.factor[c.factor]
                 key, lo, hi, name = ("factor", c.factor), f.min, f.max, c.factor
