@@ -120,6 +120,14 @@ def test_diff_of_a_variant_and_its_base_names_exactly_what_the_variant_changes(n
     assert out.splitlines()[-1].startswith(f"{sum(c.kind == 'changed' for c in changes)} changed")
 
 
+def test_diff_of_a_variant_alone_compares_it_with_what_it_extends(capsys):
+    code, out, err = run(capsys, "diff", "china-enforces-2019")
+    assert code == 0, err
+    assert out == run(capsys, "diff", str(SCENARIOS_DIR / "vladivostok-2019.yaml"), "china-enforces-2019")[1]
+    code, _, err = run(capsys, "diff", str(TINY))
+    assert code == 2 and "extends no other scenario: give two scenarios" in err
+
+
 def test_diff_values_are_written_as_in_the_files(capsys):
     code, out, _ = run(capsys, "diff", "vladivostok-2019", "china-enforces-2019")
     assert "  factors.evasion.initial: 40 -> 25" in out.splitlines()
