@@ -2,8 +2,8 @@
 
 `Watcher` notices changes on a background thread (watchfiles; it watches the folders, since
 editors often save by replacing the file); the app asks it once a frame. `reloaded` builds the
-new game: the same seed, leaders and AI, played by the computer up to the month the class had
-reached (or the new scenario's last month). A file with problems raises ScenarioError, whose
+new game: the same seed, leaders, AI and teacher's settings, played by the computer up to the
+month the class had reached (or the new scenario's last month). A file with problems raises ScenarioError, whose
 FILE:LINE:COLUMN lines the app shows on screen while the old game stays open.
 """
 
@@ -33,7 +33,8 @@ def reloaded(recipe: Recipe, old: Session | None) -> tuple[Session, list[Path]]:
     loaded = load(recipe.path)
     humans = [h for h in (old.humans if old is not None else recipe.humans) if h in {a.id for a in loaded.scenario.actors}]
     ai = old.model.ai_spec if old is not None else recipe.ai
-    session = Session.new(recipe.path, humans, old.seed if old is not None else recipe.seed, scenario=loaded.scenario, ai=ai)
+    session = Session.new(recipe.path, humans, old.seed if old is not None else recipe.seed, scenario=loaded.scenario, ai=ai,
+                          settings=old.settings if old is not None else None)
     if old is not None:
         session.autoplay(min(old.state.turn, session.game.turns - 1))
     return session, [Path(f) for f in loaded.files]
