@@ -17,7 +17,7 @@ from game.model import SummitModel
 from game.state import State
 from game.teaching import look_at, months_for
 
-from conftest import BASELINE, ROOT, TINY
+from conftest import BASELINE, ROOT
 
 
 def main(*args, timeout=300):
