@@ -373,6 +373,15 @@ def test_a_networked_game_is_the_hot_seat_game_with_the_same_seed_and_choices(tm
     assert room.bridge.to_json() == seat.to_json()
     assert (tmp_path / "host" / "game.json").read_text() == seat.to_json()  # the autosave is that save
     assert room.bridge.log_lines() == seat.log_lines()
+    # the class's export is the hot seat's export of the same game, plus the (here empty) conversation
+    from dataclasses import asdict
+
+    from game import export
+
+    hot_export = export.game_data(seat.state, seat.model.trajectory()[1:, 0], seat.humans, asdict(seat.settings))
+    saved = json.loads((tmp_path / "host" / "class-game.json").read_text())
+    assert saved == {**json.loads(json.dumps(hot_export)), "conversation": []}
+    assert (tmp_path / "host" / "class-game.csv").read_text() == export.csv_text(hot_export)
 
 
 # --- the journal and --resume ----------------------------------------------------------------------
