@@ -85,6 +85,16 @@ def paragraph(surf, s: str, fnt, colour, rect: pygame.Rect, line_gap: float = 1.
     return y
 
 
+def fit_paragraph(surf, s: str, L, size: float, bold: bool, colour, rect: pygame.Rect) -> int:
+    """Wrapped text that fits rect whole: the font shrinks (down to 60%) rather than cutting words off;
+    returns the y after the last line."""
+    for k in range(9):
+        fnt = L.font(size * (1 - 0.05 * k), bold)
+        if len(wrap(s, fnt, rect.width)) * fnt.get_linesize() <= rect.height:
+            break
+    return paragraph(surf, s, fnt, colour, pygame.Rect(rect.x, rect.y, rect.w, 10**6), line_gap=1.0)
+
+
 def panel(surf, rect: pygame.Rect, fill=None, border=None, radius: int = 8, width: int = 2):
     fill, border = fill or T.PANEL, border or T.BORDER  # read now: the high-contrast theme changes them
     pygame.draw.rect(surf, fill, rect, border_radius=radius)

@@ -1138,9 +1138,10 @@ class TableScreen(Screen):
             text = (f"{who} Press Space to play the turn." if pend else
                     f"{who} Press Space to play the turn and watch the lines and gauges move; the news then tells what happened and why.")
             y = D.paragraph(surf, text, L.font(18), T.TEXT, L.r(x0 + 12, y0_ + 46, w0 - 24, 100))
-            for ev in pend[:2]:
-                y = D.paragraph(surf, f"This month: {ev}", L.font(16, True), T.VERMILLION,
-                                pygame.Rect(L.p(x0 + 12, 0)[0], y, L.n(w0 - 24), L.n(44)), line_gap=1.0, max_lines=2)
+            room = L.p(0, y0_ + h0 - 72)[1] - y  # down to the play button
+            for ev in pend:
+                y = D.fit_paragraph(surf, f"This month: {ev}", L, 16, True, T.VERMILLION,
+                                    pygame.Rect(L.p(x0 + 12, 0)[0], y, L.n(w0 - 24), max(1, room // max(1, len(pend)))))
         elif ph in (S.RESOLVED, S.OVER):
             rep = s.last_report
             title = "Resolving the turn…" if self.animating else (
