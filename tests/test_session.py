@@ -4,6 +4,7 @@ announced when it opens, undo, the timer, a shorter game, events a teacher sets 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import sys
@@ -247,3 +248,28 @@ def test_session_needs_no_pygame():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_the_tables_words_are_pure_and_name_what_a_class_must_read():
+    """game.ui.texts: the news, a move's details and a team's brief, from a Session, without pygame."""
+    import subprocess
+
+    from game import briefs, explain
+    from game.ui import texts
+
+    s = Session.new(BASELINE, ("kim",), 2019)
+    if s.phase == S.EVENTS:
+        s.next()
+    start = texts.move_html(s, None)
+    top = briefs.brief(s.state, "kim").goals[0]
+    assert "Kim Jong Un: your goals, strongest first" in start and f"({top.share:.0%})" in start
+    ghost = next(m for m in s.numbered_moves() if m.id == "kim_ghost_ships")
+    assert "<b>Expected if it works:</b>" in texts.move_html(s, ghost) and ghost.label in texts.move_html(s, ghost)
+    drive(s, {"kim": ["kim_ghost_ships"]})
+    news = texts.news_html(s)
+    assert "<b>April 2019</b>" in news
+    for r in explain.reasons(s.state, s.state.records[0]):
+        assert html.escape(r.words) in news
+    code = "import sys, game.ui.texts; print('pygame' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr

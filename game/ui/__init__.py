@@ -1,7 +1,7 @@
 """The classroom front end (pygame-ce + pygame_gui). Entry point: ``game.ui.app.App``.
 
 Screens: start.py, table.py, debrief.py, overlays.py (menu, help, messages, files, big chart);
-drawing helpers: badges.py, charts.py, draw.py; the turn flow: session.py; the only door to
+drawing helpers: badges.py, charts.py, draw.py; words: texts.py (pure); the turn flow: game/session.py; the only door to
 the engine: engine.py.
 """
 
