@@ -51,7 +51,7 @@ bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(VPY) $$b || exit 1; done
 
 soak: $(STAMP)
-	SDL_VIDEODRIVER=dummy MPLBACKEND=Agg $(VPY) -m pytest -q -m soak $(PYTEST_ARGS)
+	SDL_VIDEODRIVER=dummy MPLBACKEND=Agg $(VPY) -m pytest -q -m soak --timeout=7200 $(PYTEST_ARGS)
 
 report: $(STAMP)
 	MPLBACKEND=Agg $(VPY) -m game.article_report --out docs/baseline-report.md
