@@ -155,6 +155,22 @@ def test_broken_scenario_shows_the_validators_messages(app, tmp_path):
     assert scr.problem and app.screen.name == "start"
 
 
+def test_start_screen_keeps_the_command_lines_leaders_and_seed(app, monkeypatch):
+    """`play --humans kim,trump --seed 77` without a scenario: the start screen has them chosen."""
+    from game.ui import draw
+
+    lines: list[str] = []
+    real = draw.text
+    monkeypatch.setattr(draw, "text", lambda surf, s, *a, **k: (lines.append(str(s)), real(surf, s, *a, **k))[1])
+    app.show_start(None, ["kim", "trump", "nobody"], 77)
+    app.run_frames(2)
+    scr = app.screen
+    assert scr.path == BASELINE and scr.humans == ["kim", "trump"] and scr.seed_text == "77"
+    assert "Students play: Kim Jong Un, Donald Trump" in lines
+    key(app, pygame.K_RETURN)
+    assert app.session.humans == ["kim", "trump"] and app.session.seed == 77
+
+
 # --- a whole game with two human leaders -------------------------------------------------------
 
 

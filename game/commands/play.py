@@ -149,8 +149,8 @@ def run(args) -> int:
         if scenario_path is None:
             app.show_message("Cannot open that", str(exc), error=True)
         return app.run()
-    if session is None:
-        app.show_start(Path(args.scenario) if args.scenario else None)
+    if session is None:  # the teacher picks the scenario; --humans and --seed are preselected
+        app.show_start(Path(args.scenario) if args.scenario else None, humans, args.seed)
     else:
         if args.autoplay:
             session.autoplay(args.autoplay)

@@ -176,11 +176,12 @@ class App:
                 if refresh:
                     refresh()
 
-    def show_start(self, path=None):
+    def show_start(self, path=None, humans=(), seed=None):
+        """The start screen, on `path` (else the baseline), with `humans` and `seed` preselected."""
         from game.ui.start import StartScreen
 
         self.session = None
-        self.set_screen(StartScreen(self, path))
+        self.set_screen(StartScreen(self, path, humans, seed))
 
     def start_session(self, session):
         from game.ui.table import TableScreen

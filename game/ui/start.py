@@ -22,14 +22,14 @@ from game.ui.screen import Screen
 class StartScreen(Screen):
     name = "start"
 
-    def __init__(self, app, path=None):
+    def __init__(self, app, path=None, humans=(), seed=None):
         super().__init__(app)
         self.entries = engine.shipped_scenarios()
         self.path: Path | None = None
         self.scenario = None
         self.problem: str | None = None
-        self.humans: list[str] = []
-        self.seed_text = "2019"
+        self.humans: list[str] = list(humans)  # kept where the selected scenario has them
+        self.seed_text = str(2019 if seed is None else seed)
         self.scenario_buttons: dict = {}
         self.toggle_buttons: dict = {}
         self.badge_slots: list = []
