@@ -1,6 +1,9 @@
 """Shared fixtures: the small test scenario, as data and compiled."""
 
+import contextlib
 import copy
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,16 @@ def add_move(data: dict, actor: str, move: dict) -> dict:
     full = {"label": move["id"][:40], "description": "A test move.", "rationale": "Test.", **move}
     next(am for am in data["moves"] if am["actor"] == actor)["moves"].append(full)
     return full
+
+
+@contextlib.contextmanager
+def virtual_display(number: int):
+    """A private Xvfb display :number (1600x900) for a real window; stopped afterwards."""
+    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    try:
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

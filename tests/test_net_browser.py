@@ -16,10 +16,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, virtual_display
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 try:
@@ -57,15 +56,8 @@ def display():
     if shutil.which("Xvfb") is None:
         yield None
         return
-    number = 300 + os.getpid() % 200
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with virtual_display(300 + os.getpid() % 200) as name:
+        yield name
 
 
 def test_a_whole_game_in_two_browsers_and_the_projector(display):

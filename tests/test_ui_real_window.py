@@ -8,10 +8,9 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, virtual_display
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
 
@@ -29,15 +28,8 @@ print("back", *a.window.get_size(), int(pygame.display.is_fullscreen()))
 
 @pytest.fixture
 def display():
-    number = 90 + os.getpid() % 200
-    server = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with virtual_display(90 + os.getpid() % 200) as name:
+        yield name
 
 
 def test_f11_goes_full_screen_and_back(display):
